@@ -1,0 +1,95 @@
+"""kg_doses: dose levels, the drug each belongs to, and which dose is the RP2D.
+
+A list with one unit ("1, 2, 3, 4 mg/kg") is one dose per value and a range is its two ends
+(SUMMARY.md). A dose belongs to the nearest drug mention before it in the same sentence, or, failing
+that, the nearest one just after it ("10 mg of X"). A dose is an RP2D when an RP2D/MTD cue and the
+dose are joined only by an assertion ("the RP2D was", "... was selected as RP2D").
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from extractors.engine import Fact, Part, PatternRow, RuleComponent, sentence_bounds, sentence_of
+
+VALUE = re.compile(r"\d+(?:[.\u00b7]\d+)?")
+BEFORE_WINDOW = 120
+AFTER_WINDOW = 40
+RP2D_WINDOW = 80
+
+
+class DoseFinder(RuleComponent):
+    package = "extractors.doses"
+    span_key = "kg_doses"
+    context_labels = frozenset({"rp2d-cue", "rp2d-link", "rp2d-negation"})
+
+    def find(self, doc: Doc) -> list[Fact]:
+        self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))
+        self._bounds = sentence_bounds(doc.text)
+        doses = super().find(doc)
+        return doses + self.rp2d(doc.text, doses)
+
+    def resolve(self, doc: Doc, row: PatternRow, match: re.Match[str]) -> list[Fact]:
+        unit = Part("unit", *match.span("unit"))
+        if "values" in match.groupdict() and match.group("values") is not None:
+            offset = match.start("values")
+            values = [Part("value", offset + v.start(), offset + v.end()) for v in VALUE.finditer(match.group("values"))]
+        else:
+            values = [Part("value", *match.span("lo")), Part("value", *match.span("hi"))]
+        drug = self.drug_for(match.start(), match.end())
+        if drug is None:
+            return []
+        return [Fact("dose", row.id, (Part("drug", *drug), value, unit)) for value in values]
+
+    def drug_for(self, start: int, end: int) -> tuple[int, int] | None:
+        sentence = sentence_of(self._bounds, start)
+        before = [d for d in self._drugs if sentence[0] <= d[0] and d[1] <= start and start - d[1] <= BEFORE_WINDOW]
+        if before:
+            return before[-1]
+        after = [d for d in self._drugs if d[0] >= end and d[0] - end <= AFTER_WINDOW and d[1] <= sentence[1]]
+        return after[0] if after else None
+
+    def rp2d(self, text: str, doses: list[Fact]) -> list[Fact]:
+        cues = [m.span() for _, m in self.matches(text, "rp2d-cue")]
+        links = [pattern for row, pattern in self.rows if row.label == "rp2d-link"]
+        negations = [pattern for row, pattern in self.rows if row.label == "rp2d-negation"]
+        found = []
+        for dose in doses:
+            drug = next(p for p in dose.parts if p.role == "drug")
+            value = next(p for p in dose.parts if p.role == "value")
+            start = min(drug.start, value.start)
+            for cue_start, cue_end in cues:
+                if 0 <= start - cue_end <= RP2D_WINDOW:
+                    gap = self.without_drugs(text, cue_end, start)
+                    context = text[max(0, cue_start - 40):cue_start]
+                    after_cue = text[cue_end:cue_end + 40]
+                    if any(p.search(context) or p.search(after_cue) for p in negations):
+                        continue
+                    if any(p.search(gap) for p in links):
+                        found.append(Fact("rp2d", "rp2d-assertion-before", dose.parts))
+                        break
+                elif 0 <= cue_start - value.end <= RP2D_WINDOW:
+                    unit = next(p for p in dose.parts if p.role == "unit")
+                    gap = self.without_drugs(text, unit.end, cue_start)
+                    if any(p.search(gap) for p in links):
+                        found.append(Fact("rp2d", "rp2d-assertion-after", dose.parts))
+                        break
+        return found
+
+    def without_drugs(self, text: str, start: int, end: int) -> str:
+        """The text between two offsets with drug names blanked, so 'RP2D as X 3 mg/kg' reads 'RP2D as 3 mg/kg'."""
+        pieces, cursor = [], start
+        for d_start, d_end in self._drugs:
+            if start <= d_start and d_end <= end:
+                pieces.append(text[cursor:d_start])
+                cursor = d_end
+        pieces.append(text[cursor:end])
+        return " " + re.sub(r"\s+", " ", " ".join(pieces)).strip() + " "
+
+
+@Language.factory("kg_doses", assigns=["doc.spans"], requires=["doc.spans"], default_config={})
+def make_dose_finder(nlp: Language, name: str) -> DoseFinder:
+    return DoseFinder(nlp, name)

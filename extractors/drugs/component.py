@@ -1,0 +1,115 @@
+"""kg_drugs: drug mentions recognised by rule, never by a list of one trial's drugs.
+
+Four sources, in order of trust: sponsor code names (letters then digits), WHO INN stems (-mab,
+-nib, -platin...), a small lexicon of old cytotoxics whose names carry no stem, and the text's own
+definitions ("X, an oral PKMYT1 inhibitor" makes X a drug; "lunresertib (lunre)" makes "lunre" the
+same drug). Every mention of a recognised name is a span in ``doc.spans["kg_drugs"]`` whose
+``kb_id_`` is the drug's canonical name (the INN where the text pairs an INN with a code).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from extractors.engine import (
+    Fact,
+    Part,
+    compile_regex,
+    data_tsv,
+    load_patterns,
+    regex_rows,
+)
+
+PACKAGE = "extractors.drugs"
+SPAN_KEY = "kg_drugs"
+
+# Words that end in a drug stem but are not drugs in abstracts.
+NOT_DRUGS = frozenset({"stat", "tide", "cel", "gene", "vir", "deg", "cept", "concept", "except", "accept",
+                       "intercept", "peptide", "nucleotide", "oligonucleotide", "polypeptide", "tide",
+                       "excel", "parallel", "vessel", "marcel", "antigene", "oncogene", "transgene",
+                       "cancel", "channel", "model", "level", "travel", "panel", "label", "novel",
+                       "hotel", "gravel", "angel", "hydrogel", "morsel", "carousel", "tinnitus"})
+
+
+@functools.cache
+def stem_regex() -> re.Pattern[str]:
+    stems = sorted((row["stem"] for row in data_tsv(PACKAGE, "stems.tsv")), key=len, reverse=True)
+    return re.compile(r"\b[A-Za-z][a-z]{2,}(?:" + "|".join(map(re.escape, stems)) + r")\b")
+
+
+@functools.cache
+def lexicon_regex() -> re.Pattern[str]:
+    names = sorted((row["name"] for row in data_tsv(PACKAGE, "lexicon.tsv")), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])", re.IGNORECASE)
+
+
+def find_drug_names(text: str, rows) -> tuple[dict[str, str], list[tuple[int, int, str]]]:
+    """Pure part of the component: (alias -> canonical name, [(start, end, canonical)]) for a text."""
+    found: list[tuple[int, int, str, str]] = []  # start, end, surface, rule
+    for match in stem_regex().finditer(text):
+        if match.group().lower() not in NOT_DRUGS:
+            found.append((match.start(), match.end(), match.group(), "drug-inn-stem"))
+    for match in lexicon_regex().finditer(text):
+        found.append((match.start(), match.end(), match.group(), "drug-lexicon"))
+    aliases: dict[str, str] = {}
+    for row, pattern in rows:
+        if row.label != "drug":
+            continue
+        for match in pattern.finditer(text):
+            start, end = match.span("drug")
+            found.append((start, end, match.group("drug"), row.id))
+    names = {surface.lower() for _, _, surface, _ in found}
+    for row, pattern in rows:
+        if row.label != "alias":
+            continue
+        for match in pattern.finditer(text):
+            long, short = match.group("long").lower(), match.group("short").lower()
+            # "tarlatamab (AMG 757)" and "lunresertib (lunre)": the short form names the same drug.
+            if long in names and short != long and not short.isdigit():
+                aliases[short] = long
+            elif short in names and long not in names:
+                continue
+    if aliases:
+        alias_regex = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(aliases, key=len, reverse=True)))
+                                 + r")(?![\w-])", re.IGNORECASE)
+        for match in alias_regex.finditer(text):
+            found.append((match.start(), match.end(), match.group(), "drug-abbreviation-definition"))
+    mentions: list[tuple[int, int, str, str]] = []
+    taken: list[tuple[int, int]] = []
+    for start, end, surface, rule in sorted(found, key=lambda f: (f[0], -(f[1] - f[0]))):
+        if any(start < t_end and t_start < end for t_start, t_end in taken):
+            continue
+        taken.append((start, end))
+        canonical = surface.lower()
+        canonical = aliases.get(canonical, canonical)
+        mentions.append((start, end, canonical, rule))
+    return aliases, mentions
+
+
+class DrugRecognizer:
+    def __init__(self, nlp: Language, name: str):
+        self.name = name
+        self.rows = regex_rows(load_patterns(PACKAGE))
+
+    def __call__(self, doc: Doc) -> Doc:
+        _, mentions = find_drug_names(doc.text, self.rows)
+        spans = []
+        for start, end, canonical, rule in mentions:
+            span = doc.char_span(start, end, label="drug", kb_id=canonical, alignment_mode="expand")
+            if span is not None:
+                span.id_ = rule
+                spans.append(span)
+        doc.spans[SPAN_KEY] = spans
+        return doc
+
+
+@Language.factory("kg_drugs", assigns=["doc.spans"], requires=[], default_config={})
+def make_drug_recognizer(nlp: Language, name: str) -> DrugRecognizer:
+    return DrugRecognizer(nlp, name)
+
+
+__all__ = ["DrugRecognizer", "find_drug_names", "Fact", "Part", "compile_regex", "SPAN_KEY"]

@@ -1,0 +1,322 @@
+"""Shared machinery of the rule components: pattern files, regex macros, unit tables, spans.
+
+Patterns are data (``<component>/patterns.jsonl``), one row per line in spaCy's row shape plus our
+metadata: ``{"id", "label", "pattern", "example", "source"}``. ``pattern`` is either a spaCy Matcher
+token list or a regular expression over the Doc's text. Numeric facts need their parts captured by
+role (n, pct, value, unit...), which a token pattern cannot name, so most rows are regexes with named
+groups; their span boundaries are then snapped to tokens.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from spacy.tokens import Doc, Span
+
+from kg.errors import PatternFileError
+
+MACRO = re.compile(r"<<([A-Z_]+)>>")
+
+
+class PatternRow(BaseModel):
+    """One line of a ``patterns.jsonl`` file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(description="Unique, stable id; becomes span.id_ and the record value's `rule`.")
+    label: str = Field(description="The fact type the row produces (e.g. 'dose-list', 'enrolled').")
+    pattern: str | list[dict[str, Any]] = Field(
+        description="A regular expression with named groups (macros as <<NAME>>), or a Matcher token list."
+    )
+    example: str = Field(description="A phrase in the style of real abstracts, written by us, that the row must match.")
+    source: str = Field(description="Where the wording convention comes from.")
+
+
+def data_text(package: str, name: str) -> str:
+    """Read a data file shipped inside ``package`` (works from a wheel, an editable install or the tree)."""
+    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
+
+
+def data_json(package: str, name: str) -> Any:
+    return json.loads(data_text(package, name))
+
+
+def data_tsv(package: str, name: str) -> list[dict[str, str]]:
+    """Rows of a tab-separated file with a header line; lines starting with '#' are comments."""
+    lines = [line for line in data_text(package, name).splitlines() if line and not line.startswith("#")]
+    header = lines[0].split("\t")
+    rows = []
+    for number, line in enumerate(lines[1:], start=2):
+        cells = line.split("\t")
+        if len(cells) != len(header):
+            raise PatternFileError(f"{package}/{name}", number, cells[0], f"expected {len(header)} columns")
+        rows.append(dict(zip(header, cells)))
+    return rows
+
+
+def load_patterns(package: str, name: str = "patterns.jsonl") -> list[PatternRow]:
+    """Load and validate a pattern file; errors name the file, line and id."""
+    where = f"{package}/{name}"
+    rows: list[PatternRow] = []
+    seen: set[str] = set()
+    for number, line in enumerate(data_text(package, name).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise PatternFileError(where, number, "?", f"not JSON: {error.msg}") from None
+        row_id = str(raw.get("id", "?")) if isinstance(raw, dict) else "?"
+        try:
+            row = PatternRow.model_validate(raw)
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise PatternFileError(where, number, row_id, f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        if row.id in seen:
+            raise PatternFileError(where, number, row.id, "duplicate id")
+        seen.add(row.id)
+        if isinstance(row.pattern, str):
+            try:
+                compile_regex(row.pattern)
+            except (re.error, KeyError) as error:
+                raise PatternFileError(where, number, row.id, f"bad regex: {error}") from None
+        rows.append(row)
+    return rows
+
+
+# --- macros -----------------------------------------------------------------------------------
+
+
+@functools.cache
+def macros() -> dict[str, str]:
+    table = dict(data_json("extractors.lexical", "macros.json")["macros"])
+    table["NUMWORD"] = number_word_regex()
+    table["UNIT"] = unit_regex()
+    table["SCHEDULE"] = data_json("extractors.lexical", "units.json")["schedule_suffix"]
+    return table
+
+
+def expand(pattern: str, depth: int = 0) -> str:
+    if depth > 10:
+        raise re.error(f"macro recursion too deep in {pattern[:40]}")
+    table = macros()
+    expanded = MACRO.sub(lambda m: "(?:" + table[m.group(1)] + ")", pattern)
+    return expanded if expanded == pattern else expand(expanded, depth + 1)
+
+
+@functools.cache
+def compile_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(expand(pattern), re.IGNORECASE)
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+
+@functools.cache
+def number_words() -> dict[str, int]:
+    """Every number word 0-99 as written in prose ('forty-one', 'forty one'), derived from the table."""
+    table = data_json("extractors.lexical", "number_words.json")
+    words = dict(table["units"])
+    for ten, ten_value in table["tens"].items():
+        words[ten] = ten_value
+        for unit, unit_value in table["units"].items():
+            if 1 <= unit_value <= 9:
+                for joiner in ("-", " ", "\u2010", "\u2013"):
+                    words[f"{ten}{joiner}{unit}"] = ten_value + unit_value
+    return words
+
+
+def number_word_regex() -> str:
+    # Longest first, so 'forty-one' wins over 'forty'.
+    alternatives = sorted(number_words(), key=len, reverse=True)
+    return r"\b(?:" + "|".join(re.escape(word) for word in alternatives) + r")\b"
+
+
+# --- units ------------------------------------------------------------------------------------
+
+
+@functools.cache
+def unit_table() -> list[tuple[str, re.Pattern[str]]]:
+    """(canonical unit, full-match regex of its surface forms), most specific first."""
+    table = data_json("extractors.lexical", "units.json")
+    entries: list[tuple[str, str]] = []
+    for per, per_forms in table["per"].items():
+        for amount, amount_forms in table["amounts"].items():
+            canonical = amount + per
+            surface = "(?:" + "|".join(amount_forms) + ")(?:" + "|".join(per_forms) + ")"
+            entries.append((canonical, surface))
+    for canonical, forms in table["standalone"].items():
+        entries.append((canonical, "(?:" + "|".join(forms) + ")"))
+    # Longer denominators first so 'mg/kg' is never read as 'mg'.
+    entries.sort(key=lambda entry: -len(entry[0]))
+    # Unit spellings use only the plain macros (SP, WS), never the derived ones, so no recursion.
+    plain = data_json("extractors.lexical", "macros.json")["macros"]
+    return [
+        (canonical, re.compile(MACRO.sub(lambda m: "(?:" + plain[m.group(1)] + ")", surface), re.IGNORECASE))
+        for canonical, surface in entries
+    ]
+
+
+def unit_regex() -> str:
+    # A unit ends at a word boundary or at punctuation ('mg/kg)' or 'mg,'), never inside a word ('mgs').
+    return "(?:" + "|".join(pattern.pattern for _, pattern in unit_table()) + r")(?![A-Za-z])"
+
+
+def canonical_unit(surface: str) -> str | None:
+    """The canonical spelling of a dose unit as SUMMARY.md writes it.
+
+    >>> canonical_unit("mg/m(2)"), canonical_unit("\u00b5g/kg"), canonical_unit("Gy")
+    ('mg/m2', 'ug/kg', 'gy')
+    """
+    text = surface.strip()
+    for canonical, pattern in unit_table():
+        if pattern.fullmatch(text):
+            return canonical
+    return None
+
+
+# --- sentences --------------------------------------------------------------------------------
+
+SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z(\[0-9])|\n+")
+
+
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """Sentence (or ';'-clause) character ranges. Abstracts are terse; a rule-based split is enough."""
+    bounds, start = [], 0
+    for match in SENTENCE_END.finditer(text):
+        # '1.0' never ends a sentence, nor does an abbreviation such as 'vs.' or 'I.V.' before lower case.
+        bounds.append((start, match.start()))
+        start = match.end()
+    bounds.append((start, len(text)))
+    return [(s, e) for s, e in bounds if e > s]
+
+
+def sentence_of(bounds: list[tuple[int, int]], position: int) -> tuple[int, int]:
+    for start, end in bounds:
+        if start <= position < end:
+            return start, end
+    return bounds[-1] if bounds else (0, 0)
+
+
+# --- spans ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """One role of one fact: characters [start, end) of the Doc's text."""
+
+    role: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A fact found by a rule: its type, the rule id and its parts."""
+
+    kind: str
+    rule: str
+    parts: tuple[Part, ...]
+
+
+def group_parts(match: re.Match[str], skip: Iterable[str] = ()) -> list[Part]:
+    """The named groups of a match as parts (numbered suffixes such as n2 stay distinct roles)."""
+    parts = []
+    for role, value in match.groupdict().items():
+        if value is None or role in skip:
+            continue
+        start, end = match.span(role)
+        parts.append(Part(role, start, end))
+    return parts
+
+
+def store_facts(doc: Doc, key: str, facts: Iterable[Fact]) -> None:
+    """Write facts to ``doc.spans[key]``: label = role, id_ = rule id, kb_id_ = '<kind>#<n>'.
+
+    Span groups are what survives ``Doc.to_bytes`` in ``nlp.pipe(n_process=...)``; the records are
+    rebuilt from them after the pipeline.
+    """
+    spans: list[Span] = []
+    for number, fact in enumerate(facts):
+        fact_key = f"{fact.kind}#{number}"
+        for part in fact.parts:
+            span = doc.char_span(part.start, part.end, label=part.role, kb_id=fact_key, alignment_mode="expand")
+            if span is None:
+                continue
+            span.id_ = fact.rule
+            spans.append(span)
+    doc.spans[key] = spans
+
+
+def iter_facts(doc: Doc, key: str) -> Iterator[tuple[str, str, dict[str, list[Span]]]]:
+    """Read facts back from a span group: (kind, rule, {role: [spans]}) in document order."""
+    grouped: dict[str, dict[str, list[Span]]] = {}
+    rules: dict[str, str] = {}
+    for span in doc.spans.get(key, []):
+        grouped.setdefault(span.kb_id_, {}).setdefault(span.label_, []).append(span)
+        rules[span.kb_id_] = span.id_
+    for fact_key, roles in grouped.items():
+        yield fact_key.split("#", 1)[0], rules[fact_key], roles
+
+
+def regex_rows(rows: list[PatternRow]) -> list[tuple[PatternRow, re.Pattern[str]]]:
+    return [(row, compile_regex(row.pattern)) for row in rows if isinstance(row.pattern, str)]
+
+
+def overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
+    return any(start < taken_end and taken_start < end for taken_start, taken_end in taken)
+
+
+class RuleComponent:
+    """Base of the regex rule components: match -> resolve -> set annotations.
+
+    ``find`` runs every regex row of the component's pattern file over the text; a match whose
+    anchor overlaps an earlier match of the same label is dropped, so rows earlier in the file (the
+    more specific ones) win. Subclasses override ``resolve`` to relate a match to its context.
+    """
+
+    package: str = ""
+    span_key: str = ""
+    # Labels of rows that only give context to other rows and are never facts of their own.
+    context_labels: frozenset[str] = frozenset()
+
+    def __init__(self, nlp, name: str):
+        self.name = name
+        self.rows = regex_rows(load_patterns(self.package))
+
+    def matches(self, text: str, label: str) -> Iterator[tuple[PatternRow, re.Match[str]]]:
+        for row, pattern in self.rows:
+            if row.label == label:
+                for match in pattern.finditer(text):
+                    yield row, match
+
+    def find(self, doc: Doc) -> list[Fact]:
+        facts: list[Fact] = []
+        taken: dict[str, list[tuple[int, int]]] = {}
+        for row, pattern in self.rows:
+            if row.label in self.context_labels:
+                continue
+            for match in pattern.finditer(doc.text):
+                claimed = taken.setdefault(row.label.split("/")[0], [])
+                if overlaps(match.start(), match.end(), claimed):
+                    continue
+                resolved = self.resolve(doc, row, match)
+                if resolved:
+                    claimed.append(match.span())
+                    facts.extend(resolved)
+        return facts
+
+    def resolve(self, doc: Doc, row: PatternRow, match: re.Match[str]) -> list[Fact]:
+        return [Fact(row.label, row.id, tuple(group_parts(match)))]
+
+    def __call__(self, doc: Doc) -> Doc:
+        facts = sorted(self.find(doc), key=lambda fact: min((p.start for p in fact.parts), default=0))
+        store_facts(doc, self.span_key, facts)
+        return doc
