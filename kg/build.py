@@ -1,0 +1,244 @@
+"""Doc -> records: read the span groups the rule components wrote and build a ``TrialAbstract``.
+
+This is the only place facts become records. It parses each span's surface with the pure functions of
+``extractors.parsing`` and relates facts to each other only where the text does (an AE figure without its
+own N refers to the treated population). It checks nothing: consistency is the shapes' job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field as dc_field
+from typing import Any
+
+from spacy.tokens import Doc, Span
+
+from extractors import SPAN_KEYS
+from extractors.engine import iter_facts
+from extractors.parsing import (
+    canonical_unit,
+    parse_date,
+    parse_grade,
+    parse_number,
+    phase_spans,
+    rate_name,
+    response_category,
+)
+from kg.records import (
+    AdverseEventFigure,
+    CategoryCount,
+    CountFigure,
+    DltAtDose,
+    DltEvent,
+    DltSummary,
+    Dose,
+    Extracted,
+    PopulationPart,
+    Responder,
+    ResponseSummary,
+    SummaryStatistics,
+    TrialAbstract,
+)
+
+GENERIC_AE = ("adverse", "aes", "ae", "traes", "trae", "teaes", "teae", "saes", "sae", "iraes", "irae",
+              "toxicit", "side effect", "side-effect", "event", "reaction")
+# Rule id of the one relation the builder infers rather than reads.
+TREATED_POPULATION_RULE = "denominator-treated-population"
+
+
+@dataclass
+class FactView:
+    """One fact of one field's Doc: its kind, rule and spans by role."""
+
+    kind: str
+    rule: str
+    roles: dict[str, list[Span]]
+    field: str
+    drug_names: dict[tuple[int, int], tuple[str, str]] = dc_field(default_factory=dict)
+
+    def span(self, role: str) -> Span | None:
+        spans = self.roles.get(role)
+        return spans[0] if spans else None
+
+    def value(self, role: str, value: Any, rule: str | None = None) -> Extracted | None:
+        span = self.span(role)
+        if span is None or value is None:
+            return None
+        return Extracted(value=value, start=span.start_char, end=span.end_char, text=span.text,
+                         rule=rule or self.rule, field=self.field)
+
+    def number(self, role: str, integer: bool = False) -> Extracted | None:
+        span = self.span(role)
+        if span is None:
+            return None
+        number = parse_number(span.text)
+        if number is None or (integer and not isinstance(number, int)):
+            return None
+        return self.value(role, number)
+
+    def drug(self) -> Extracted | None:
+        span = self.span("drug")
+        if span is None:
+            return None
+        name, rule = self.drug_names.get((span.start_char, span.end_char), (span.text.lower(), self.rule))
+        return self.value("drug", name, rule=rule)
+
+
+def facts_of(doc: Doc, field: str) -> list[FactView]:
+    # A dose's drug was read by kg_drugs: its canonical name and rule come from there.
+    drug_names = {(s.start_char, s.end_char): (s.kb_id_, s.id_) for s in doc.spans.get("kg_drugs", [])}
+    views = []
+    for key in SPAN_KEYS:
+        if key == "kg_drugs":
+            continue
+        for kind, rule, roles in iter_facts(doc, key):
+            views.append(FactView(kind, rule, roles, field, drug_names))
+    return views
+
+
+def first(items: Iterable[Any]) -> Any:
+    return next((item for item in items if item is not None), None)
+
+
+def unique(items: Iterable[Any], key) -> list[Any]:
+    seen, kept = set(), []
+    for item in items:
+        if item is None:
+            continue
+        k = key(item)
+        if k not in seen:
+            seen.add(k)
+            kept.append(item)
+    return kept
+
+
+def build_dose(fact: FactView, cls=Dose, **extra) -> Any:
+    drug = fact.drug()
+    value = fact.number("value")
+    unit_span = fact.span("unit")
+    unit = fact.value("unit", canonical_unit(unit_span.text)) if unit_span is not None else None
+    if drug is None or value is None or unit is None:
+        return None
+    if any(v is None for v in extra.values()):
+        return None
+    return cls(drug=drug, value=value, unit=unit, **extra)
+
+
+def dose_key(dose: Any) -> tuple:
+    return dose.drug.value, dose.value.value, dose.unit.value
+
+
+def build_stats(fact: FactView | None) -> SummaryStatistics | None:
+    if fact is None:
+        return None
+    stats = SummaryStatistics(median=fact.number("median"), mean=fact.number("mean"),
+                              min=fact.number("min"), max=fact.number("max"))
+    return stats if any((stats.median, stats.mean, stats.min, stats.max)) else None
+
+
+def build_ae(fact: FactView, treated: Extracted | None) -> AdverseEventFigure | None:
+    term_span = fact.span("term")
+    if term_span is None:
+        return None
+    lowered = term_span.text.lower()
+    term = "any" if any(word in lowered for word in GENERIC_AE) else " ".join(lowered.split())
+    grade_span = fact.span("grade")
+    grade = fact.value("grade", parse_grade(grade_span.text)) if grade_span is not None else None
+    denominator = fact.number("N", integer=True) or treated
+    return AdverseEventFigure(term=fact.value("term", term), grade=grade, n=fact.number("n", integer=True),
+                              pct=fact.number("pct"), denominator=denominator)
+
+
+def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) -> TrialAbstract:
+    facts = facts_of(text_doc, "text") + (facts_of(title_doc, "title") if title_doc is not None else [])
+    by_kind: dict[str, list[FactView]] = {}
+    for fact in facts:
+        by_kind.setdefault(fact.kind.split("/")[0], []).append(fact)
+
+    def kind(name: str) -> list[FactView]:
+        return by_kind.get(name, [])
+
+    nct_ids = unique((f.value("nct", f.span("nct").text.upper()) for f in kind("nct")), key=lambda e: e.value)
+    phases = []
+    for fact in kind("phase"):
+        span = fact.span("phase")
+        for value, start, end in phase_spans(span.text):
+            phases.append(Extracted(value=value, start=span.start_char + start, end=span.start_char + end,
+                                    text=span.text[start:end], rule=fact.rule, field=fact.field))
+    phases = unique(phases, key=lambda e: e.value)
+    designs = unique((f.value("design", f.kind.split("/", 1)[1]) for f in kind("design")), key=lambda e: e.value)
+    enrolled = first(f.number("n", integer=True) for f in kind("enrolled"))
+    parts = [PopulationPart(part=f.value("part", " ".join(f.span("part").text.lower().split())), n=n)
+             for f in kind("part") if (n := f.number("n", integer=True)) is not None]
+    evaluable = first(f.number("n", integer=True) for f in kind("evaluable"))
+
+    categories: dict[str, Extracted] = {}
+    category_mentions: dict[str, Extracted] = {}
+    for fact in kind("response"):
+        span = fact.span("category")
+        category = response_category(span.text) if span is not None else None
+        n = fact.number("n", integer=True)
+        if category and n is not None and category not in categories:
+            categories[category] = n
+            category_mentions[category] = fact.value("category", category)
+    rates: dict[str, Extracted] = {}
+    for fact in kind("rate"):
+        span = fact.span("rate")
+        name = rate_name(span.text) if span is not None else None
+        pct = fact.number("pct")
+        if name and pct is not None and name not in rates:
+            rates[name] = pct
+    efficacy = None
+    if evaluable or categories or rates:
+        efficacy = ResponseSummary(
+            evaluable=evaluable, complete_response=categories.get("CR"), partial_response=categories.get("PR"),
+            stable_disease=categories.get("SD"), progressive_disease=categories.get("PD"),
+            other_categories=[CategoryCount(category=category_mentions[c], n=categories[c])
+                              for c in ("uPR", "MR") if c in categories],
+            orr=rates.get("ORR"), dcr=rates.get("DCR"), cbr=rates.get("CBR"))
+
+    doses = unique((build_dose(f) for f in kind("dose")), key=dose_key)
+    rp2d = unique((build_dose(f) for f in kind("rp2d")), key=dose_key)
+
+    dlt = None
+    if kind("dlt-none") or kind("dlt-total") or kind("dlt-dose") or kind("dlt-event"):
+        total = first(f.number("total", integer=True) for f in kind("dlt-total"))
+        if total is None:
+            total = first(f.value("none", 0) for f in kind("dlt-none"))
+        by_dose = [build_dose(f, DltAtDose, n=f.number("n", integer=True)) for f in kind("dlt-dose")]
+        events = []
+        for fact in kind("dlt-event"):
+            term_span, grade_span = fact.span("term"), fact.span("grade")
+            if term_span is None:
+                continue
+            events.append(DltEvent(term=fact.value("term", " ".join(term_span.text.lower().split())),
+                                   grade=fact.value("grade", parse_grade(grade_span.text)) if grade_span is not None else None,
+                                   n=fact.number("n", integer=True)))
+        dlt = DltSummary(total=total, by_dose=[d for d in by_dose if d is not None], events=events)
+
+    treated = enrolled.model_copy(update={"rule": TREATED_POPULATION_RULE}) if enrolled is not None else None
+    ae = [figure for f in kind("ae-overall") + kind("ae") if (figure := build_ae(f, treated)) is not None]
+    counts = []
+    for fact in kind("count"):
+        what = fact.span("what")
+        if what is None:
+            continue
+        counts.append(CountFigure(what=fact.value("what", " ".join(what.text.lower().split())),
+                                  n=fact.number("n", integer=True), pct=fact.number("pct"), denominator=treated))
+    responders = []
+    for fact in kind("responder"):
+        best_span = fact.span("best")
+        best = fact.value("best", response_category(best_span.text)) if best_span is not None else None
+        if best is None:
+            continue
+        histology = fact.span("histology")
+        responders.append(Responder(
+            best=best, histology=fact.value("histology", " ".join(histology.text.lower().split())) if histology is not None else None,
+            shrinkage_pct=fact.number("shrinkage"), week=fact.number("week", integer=True),
+            cycles=fact.number("cycles", integer=True)))
+    cutoff = first(f.value("date", parse_date(f.span("date").text)) for f in kind("cutoff"))
+    return TrialAbstract(
+        id=record_id, nct_ids=nct_ids, phases=phases, designs=designs, enrolled=enrolled, enrolled_parts=parts,
+        efficacy=efficacy, age=build_stats(first(kind("age"))), prior_therapies=build_stats(first(kind("prior_therapies"))),
+        cycles=build_stats(first(kind("cycles"))), doses=doses, rp2d=rp2d, dlt=dlt, ae=ae, counts=counts,
+        responders=responders, data_cutoff=cutoff)
