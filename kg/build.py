@@ -7,6 +7,7 @@ own N refers to the treated population). It checks nothing: consistency is the s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field as dc_field
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from spacy.tokens import Doc, Span
 
 from extractors import SPAN_KEYS
+from extractors.adverse_events.component import is_all_events
 from extractors.engine import iter_facts
 from extractors.parsing import (
     canonical_unit,
@@ -26,6 +28,8 @@ from extractors.parsing import (
 )
 from kg.records import (
     AdverseEventFigure,
+    Arm,
+    CategoryRate,
     CategoryCount,
     CountFigure,
     DltAtDose,
@@ -40,8 +44,8 @@ from kg.records import (
     TrialAbstract,
 )
 
-GENERIC_AE = ("adverse", "aes", "ae", "traes", "trae", "teaes", "teae", "saes", "sae", "iraes", "irae",
-              "toxicit", "side effect", "side-effect", "event", "reaction")
+# Serious adverse events are a term of their own (a seriousness criterion), not all events.
+SERIOUS = re.compile(r"\bserious\b|\bsaes?\b")
 # Rule id of the one relation the builder infers rather than reads.
 TREATED_POPULATION_RULE = "denominator-treated-population"
 
@@ -140,13 +144,60 @@ def build_ae(fact: FactView, treated: Extracted | None) -> AdverseEventFigure | 
     term_span = fact.span("term")
     if term_span is None:
         return None
-    lowered = term_span.text.lower()
-    term = "any" if any(word in lowered for word in GENERIC_AE) else " ".join(lowered.split())
+    lowered = " ".join(term_span.text.lower().split())
+    if SERIOUS.search(lowered):
+        term = "serious adverse events"
+    elif is_all_events(lowered):
+        term = "any"
+    else:
+        term = lowered
     grade_span = fact.span("grade")
     grade = fact.value("grade", parse_grade(grade_span.text)) if grade_span is not None else None
     denominator = fact.number("N", integer=True) or treated
     return AdverseEventFigure(term=fact.value("term", term), grade=grade, n=fact.number("n", integer=True),
                               pct=fact.number("pct"), denominator=denominator)
+
+
+RATE_FIELDS = {"ORR": "orr", "DCR": "dcr", "CBR": "cbr"}
+
+
+def build_efficacy(rate_facts: list[FactView], evaluable: Extracted | None, categories: dict[str, Extracted],
+                   category_mentions: dict[str, Extracted], category_rates: list[CategoryRate],
+                   ) -> tuple[ResponseSummary | None, list[Arm]]:
+    """The trial's response summary, and arms for rates the text states once per arm.
+
+    A rate name with one value belongs to the whole evaluable population; a name with several values
+    ('ORRs were 20.7% ... and 19.3% ...') gives one arm per value, labelled by the drug named with it.
+    """
+    values: dict[str, list[tuple[Extracted, Extracted | None]]] = {}
+    for fact in rate_facts:
+        span = fact.span("rate")
+        name = rate_name(span.text) if span is not None else None
+        pct = fact.number("pct")
+        if name is None or pct is None:
+            continue
+        arm = fact.span("arm")
+        label = fact.value("arm", arm.text.lower()) if arm is not None else None
+        if all(existing.value != pct.value or existing.start != pct.start for existing, _ in values.get(name, [])):
+            values.setdefault(name, []).append((pct, label))
+    trial_rates = {RATE_FIELDS[name]: found[0][0] for name, found in values.items() if len(found) == 1}
+    arms: dict[str, dict[str, Any]] = {}
+    for name, found in values.items():
+        if len(found) < 2:
+            continue
+        for index, (pct, label) in enumerate(found):
+            key = label.value if label is not None else f"{name}#{index}"
+            arm = arms.setdefault(key, {"label": label, "rates": {}})
+            arm["rates"].setdefault(RATE_FIELDS[name], pct)
+    efficacy = None
+    if evaluable or categories or trial_rates or category_rates:
+        efficacy = ResponseSummary(
+            evaluable=evaluable, complete_response=categories.get("CR"), partial_response=categories.get("PR"),
+            stable_disease=categories.get("SD"), progressive_disease=categories.get("PD"),
+            other_categories=[CategoryCount(category=category_mentions[c], n=categories[c])
+                              for c in ("uPR", "MR") if c in categories],
+            category_rates=category_rates, **trial_rates)
+    return efficacy, [Arm(arm=arm["label"], efficacy=ResponseSummary(**arm["rates"])) for arm in arms.values()]
 
 
 def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) -> TrialAbstract:
@@ -174,6 +225,7 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
 
     categories: dict[str, Extracted] = {}
     category_mentions: dict[str, Extracted] = {}
+    category_rates: list[CategoryRate] = []
     for fact in kind("response"):
         span = fact.span("category")
         category = response_category(span.text) if span is not None else None
@@ -181,21 +233,10 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
         if category and n is not None and category not in categories:
             categories[category] = n
             category_mentions[category] = fact.value("category", category)
-    rates: dict[str, Extracted] = {}
-    for fact in kind("rate"):
-        span = fact.span("rate")
-        name = rate_name(span.text) if span is not None else None
-        pct = fact.number("pct")
-        if name and pct is not None and name not in rates:
-            rates[name] = pct
-    efficacy = None
-    if evaluable or categories or rates:
-        efficacy = ResponseSummary(
-            evaluable=evaluable, complete_response=categories.get("CR"), partial_response=categories.get("PR"),
-            stable_disease=categories.get("SD"), progressive_disease=categories.get("PD"),
-            other_categories=[CategoryCount(category=category_mentions[c], n=categories[c])
-                              for c in ("uPR", "MR") if c in categories],
-            orr=rates.get("ORR"), dcr=rates.get("DCR"), cbr=rates.get("CBR"))
+            pct = fact.number("pct")
+            if pct is not None:
+                category_rates.append(CategoryRate(category=fact.value("category", category), pct=pct))
+    efficacy, arms = build_efficacy(kind("rate"), evaluable, categories, category_mentions, category_rates)
 
     doses = unique((build_dose(f) for f in kind("dose")), key=dose_key)
     rp2d = unique((build_dose(f) for f in kind("rp2d")), key=dose_key)
@@ -239,6 +280,6 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
     cutoff = first(f.value("date", parse_date(f.span("date").text)) for f in kind("cutoff"))
     return TrialAbstract(
         id=record_id, nct_ids=nct_ids, phases=phases, designs=designs, enrolled=enrolled, enrolled_parts=parts,
-        efficacy=efficacy, age=build_stats(first(kind("age"))), prior_therapies=build_stats(first(kind("prior_therapies"))),
+        efficacy=efficacy, arms=arms, age=build_stats(first(kind("age"))), prior_therapies=build_stats(first(kind("prior_therapies"))),
         cycles=build_stats(first(kind("cycles"))), doses=doses, rp2d=rp2d, dlt=dlt, ae=ae, counts=counts,
         responders=responders, data_cutoff=cutoff)

@@ -100,6 +100,14 @@ class CategoryCount(Record):
     n: Annotated[ExtractedInt, Iri(KG.count)] = Field(description="Patients with that best response.")
 
 
+class CategoryRate(Record):
+    rdf_type: ClassVar[URIRef] = KG.CategoryRate
+    category: Annotated[ExtractedStr, Iri(KG.responseCategory), Vocab("responses")] = Field(
+        description="The best-response category (CR, PR, SD, PD...).")
+    pct: Annotated[ExtractedNumber, Iri(KG.percentage), Decimals(KG.percentageDecimals)] = Field(
+        description="Share of evaluable patients with that best response, % as stated.")
+
+
 class ResponseSummary(Record):
     """Best responses and response rates of one evaluable population (the trial's, or an arm's)."""
 
@@ -111,6 +119,8 @@ class ResponseSummary(Record):
     progressive_disease: Annotated[ExtractedInt | None, Iri(KG.progressiveDiseaseCount)] = Field(None, description="PD count.")
     other_categories: Annotated[list[CategoryCount], Iri(KG.hasResponseCount)] = Field(
         default_factory=list, description="Counts of other best-response categories.")
+    category_rates: Annotated[list[CategoryRate], Iri(KG.hasCategoryRate)] = Field(
+        default_factory=list, description="Shares of single best-response categories, as stated.")
     orr: Annotated[ExtractedNumber | None, Iri(KG.objectiveResponseRate), Decimals(KG.objectiveResponseRateDecimals)] = Field(
         None, description="Objective response rate, % as stated.")
     dcr: Annotated[ExtractedNumber | None, Iri(KG.diseaseControlRate), Decimals(KG.diseaseControlRateDecimals)] = Field(
@@ -175,7 +185,8 @@ class Responder(Record):
 
 class Arm(Record):
     rdf_type: ClassVar[URIRef] = KG.Arm
-    arm: Annotated[ExtractedStr, Iri(KG.armLabel)] = Field(description="The text's label of the arm, dose level or cohort.")
+    arm: Annotated[ExtractedStr | None, Iri(KG.armLabel)] = Field(
+        None, description="The text's label of the arm, dose level or cohort; None when the text names none.")
     n: Annotated[ExtractedInt | None, Iri(KG.size)] = Field(None, description="Patients in the arm.")
     efficacy: Annotated[ResponseSummary | None, Iri(KG.hasResponseSummary)] = Field(None, description="The arm's responses.")
 

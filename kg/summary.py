@@ -39,6 +39,8 @@ def rates(summary: ResponseSummary | None) -> dict[str, Any]:
     result = {name: value(getattr(summary, attr)) if summary else None for name, attr in RATES}
     if summary is not None and summary.cbr is not None:
         result["CBR"] = summary.cbr.value
+    for category_rate in summary.category_rates if summary else []:
+        result.setdefault(category_rate.category.value, category_rate.pct.value)
     return result
 
 
@@ -62,7 +64,7 @@ def summarise(record: TrialAbstract) -> dict[str, Any]:
         },
         "responses": responses(efficacy),
         "rates": rates(efficacy),
-        "arms": [{"arm": a.arm.value, "n": value(a.n), "responses": responses(a.efficacy), "rates": rates(a.efficacy)}
+        "arms": [{"arm": value(a.arm), "n": value(a.n), "responses": responses(a.efficacy), "rates": rates(a.efficacy)}
                  for a in record.arms],
         "ae": [{"term": a.term.value, "grade": value(a.grade) or "any", "pct": value(a.pct), "n": value(a.n)}
                for a in record.ae],

@@ -14,6 +14,7 @@ class KG(DefinedNamespace):
     AnyGrade: URIRef
     Arm: URIRef
     BayesianOptimalIntervalDesign: URIRef
+    CategoryRate: URIRef
     CountFigure: URIRef
     CrossoverDesign: URIRef
     Design: URIRef
@@ -107,6 +108,7 @@ class KG(DefinedNamespace):
     gradeGroup: URIRef
     hasAdverseEventFigure: URIRef
     hasArm: URIRef
+    hasCategoryRate: URIRef
     hasCountFigure: URIRef
     hasDltAtDose: URIRef
     hasDltEvent: URIRef

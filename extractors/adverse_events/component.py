@@ -1,10 +1,12 @@
-"""kg_adverse_events: adverse-event figures (term, grade group, n, %, and N when the phrase gives one).
+"""kg_adverse_events: adverse-event figures (term, grade group, n, %, and N when the text gives one).
 
-Overall figures ("38 of 39 pts (97%) experienced any grade TRAEs") come from whole-phrase rows. Term
-figures ("thrombocytopenia (43.59%)") are found by their parenthesised number in a sentence that talks
-about adverse events; the term is the phrase back to the previous list boundary, and its grade is the
-item's own or else the grade group the sentence set up earlier ("grade >=3 TRAEs ... included X (n%)").
-A threshold such as ">10%" is never a figure: only numbers inside a term's own parentheses are.
+Overall figures ("38 of 39 pts (97%) experienced any grade TRAEs") come from whole-phrase rows. Every
+other figure of a sentence about adverse events ("thrombocytopenia (43.59%)", "neutropenia (46 [55%] vs
+48 [54%])", "occurred in 31 (65%) of 48 patients") is found by its number and then given a term: the
+phrase before the bracket that holds it, back to the previous list boundary; or, when that is no term
+(a drug, an arm, a number), the adverse-event phrase the sentence is about ("grade 3/4 adverse events"
+is term 'any', grade '3-4'). The grade is the term's own, else the nearest grade the sentence stated
+before the figure. A threshold (">10%", "in more than 20%") is never a figure.
 """
 
 from __future__ import annotations
@@ -20,71 +22,145 @@ GRADE = compile_regex(r"<<GRADE>>")
 TERM_WINDOW = 70
 MAX_TERM_WORDS = 7
 NOT_A_TERM = compile_regex(
-    r"\b(?:<<PTS>>|response|responses|ORR|DCR|CBR|rate|survival|PFS|OS|CI|months?|weeks?|years?|median|"
-    r"disease<<SP>>control|PR|CR|SD|PD|dose|doses|cohort|arm|group|level|mg|mg/kg|mg/m2|versus|vs)\b"
+    r"\b(?:<<PTS>>|response|responses|ORR|DCR|CBR|rate|rates|survival|PFS|OS|CI|months?|weeks?|years?|days?|median|"
+    r"disease<<SP>>control|PR|CR|SD|PD|dose|doses|cohorts?|arms?|groups?|level|levels|mg|versus|vs|placebo|"
+    r"combination|monotherapy|alone|respectively|total|overall|both|each|all|p|HR|OR|ratio|follow-up)\b"
 )
+OPENERS, CLOSERS = "([", ")]"
+
+
+def generic_term_pattern() -> re.Pattern[str]:
+    from extractors.engine import load_patterns
+
+    row = next(r for r in load_patterns("extractors.adverse_events") if r.label == "ae-generic")
+    return compile_regex(row.pattern)
+
+
+def is_all_events(term: str) -> bool:
+    """True when a term means all adverse events together ('any' in SUMMARY.md): 'TRAEs', 'toxicities'.
+
+    >>> is_all_events("treatment-related adverse events (TRAEs)"), is_all_events("anaemia")
+    (True, False)
+    """
+    return bool(generic_term_pattern().fullmatch(" ".join(term.split())))
+
+
+def bracket_groups(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(open, close) offsets of every balanced bracket pair in text[start:end], inner pairs included."""
+    stack, pairs = [], []
+    for index in range(start, end):
+        char = text[index]
+        if char in OPENERS:
+            stack.append(index)
+        elif char in CLOSERS and stack:
+            pairs.append((stack.pop(), index))
+    return pairs
+
+
+def enclosing(groups: list[tuple[int, int]], position: int) -> tuple[int, int] | None:
+    inside = [g for g in groups if g[0] < position <= g[1]]
+    return max(inside, key=lambda g: g[0]) if inside else None
 
 
 class AdverseEventFinder(RuleComponent):
     package = "extractors.adverse_events"
     span_key = "kg_adverse_events"
-    context_labels = frozenset({"ae-cue", "ae-generic", "ae-term-start", "ae-item"})
+    context_labels = frozenset({"ae-cue", "ae-generic", "ae-term-start", "ae-figure", "ae-threshold", "ae-subject"})
+
+    def __init__(self, nlp, name: str):
+        super().__init__(nlp, name)
+        self.cue = self.row_pattern("ae-cue")
+        self.boundary = self.row_pattern("ae-term-start")
+        self.threshold = self.row_pattern("ae-threshold")
+        self.subject = self.row_pattern("ae-subject")
+        self.generic = self.row_pattern("ae-generic")
+        self.figures = [(row, pattern) for row, pattern in self.rows if row.label == "ae-figure"]
+
+    def row_pattern(self, label: str) -> re.Pattern[str]:
+        return next(pattern for row, pattern in self.rows if row.label == label)
 
     def find(self, doc: Doc) -> list[Fact]:
         text = doc.text
+        self._drugs = [(s.start_char, s.end_char) for s in doc.spans.get("kg_drugs", [])]
         facts = super().find(doc)  # the ae-overall rows
-        taken = [(p.start, p.end) for fact in facts for p in fact.parts]
-        for fact in facts:
-            taken.append((min(p.start for p in fact.parts), max(p.end for p in fact.parts)))
-        cue = next(pattern for row, pattern in self.rows if row.label == "ae-cue")
-        boundary = next(pattern for row, pattern in self.rows if row.label == "ae-term-start")
+        taken = [(min(p.start for p in f.parts), max(p.end for p in f.parts)) for f in facts]
         for start, end in sentence_bounds(text):
-            if not cue.search(text, start, end):
+            if not self.cue.search(text, start, end):
                 continue
-            for row, pattern in self.rows:
-                if row.label != "ae-item":
-                    continue
+            groups = bracket_groups(text, start, end)
+            for row, pattern in self.figures:
                 for match in pattern.finditer(text, start, end):
-                    if overlaps(match.start(), match.end(), taken):
+                    if overlaps(match.start("pct"), match.end("pct"), taken):
                         continue
-                    fact = self.item(text, start, row.id, match, boundary)
+                    if self.threshold.search(text[max(start, match.start() - 25):match.start()]):
+                        continue
+                    fact = self.figure(text, start, end, groups, row.id, match)
                     if fact is not None:
                         taken.append(match.span())
                         facts.append(fact)
         return facts
 
-    def item(self, text: str, sentence_start: int, rule: str, match: re.Match[str], boundary: re.Pattern[str]) -> Fact | None:
-        window_start = max(sentence_start, match.start() - TERM_WINDOW)
-        head = text[window_start:match.start()]
+    def figure(self, text: str, sentence_start: int, sentence_end: int, groups: list[tuple[int, int]],
+               rule: str, match: re.Match[str]) -> Fact | None:
+        figure_parts = group_parts(match)
+        anchor = match.start()
+        group = enclosing(groups, anchor)
+        term_parts = None
+        if group is not None:
+            term_parts = self.term_before(text, sentence_start, group[0])
+        elif match.group("pct") is not None and match.start("pct") > anchor and text[anchor].isdigit():
+            # "n (x%)" outside any bracket: a term written just before the count ("rash 12 (30%)").
+            term_parts = None
+        if term_parts is None:
+            term_parts = self.sentence_subject(text, sentence_start, sentence_end, anchor)
+        if term_parts is None:
+            return None
+        if not any(p.role == "grade" for p in term_parts):
+            grade_end = anchor
+            before = list(GRADE.finditer(text, sentence_start, grade_end))
+            if before:
+                term_parts = term_parts + [Part("grade", before[-1].start(), before[-1].end())]
+        return Fact("ae", rule, tuple(term_parts + figure_parts))
+
+    def term_before(self, text: str, sentence_start: int, bracket: int) -> list[Part] | None:
+        window_start = max(sentence_start, bracket - TERM_WINDOW)
+        head = text[window_start:bracket]
         last = None
-        for last in boundary.finditer(head):
+        for last in self.boundary.finditer(head):
             pass
         term_start = window_start + (last.end() if last else 0)
         if last is None and window_start != sentence_start:
             return None
-        grade_part = None
-        grade = GRADE.match(text, term_start, match.start())
+        parts: list[Part] = []
+        grade = GRADE.match(text, term_start, bracket)
         if grade:
-            grade_part = Part("grade", grade.start(), grade.end())
+            parts.append(Part("grade", grade.start(), grade.end()))
             term_start = grade.end()
-        term = text[term_start:match.start()]
-        stripped = term.strip(" \u00a0-")
+        term = text[term_start:bracket]
+        stripped = term.strip(" \u00a0-,")
         if not stripped or not stripped[0].isalpha() or len(stripped.split()) > MAX_TERM_WORDS:
             return None
-        if NOT_A_TERM.search(stripped):
+        if NOT_A_TERM.search(stripped) or GRADE.fullmatch(stripped):
             return None
         offset = term_start + term.index(stripped)
-        parts = [Part("term", offset, offset + len(stripped))]
-        if grade_part is None:
-            before = list(GRADE.finditer(text, sentence_start, offset))
-            if before:
-                grade_part = Part("grade", before[-1].start(), before[-1].end())
-        if grade_part is not None:
-            parts.append(grade_part)
-        parts.extend(group_parts(match))
-        return Fact("ae", rule, tuple(parts))
+        if overlaps(offset, offset + len(stripped), self._drugs):
+            return None
+        return [Part("term", offset, offset + len(stripped))] + parts
+
+    def sentence_subject(self, text: str, start: int, end: int, anchor: int) -> list[Part] | None:
+        """The adverse-event phrase the sentence is about: the last one before the figure, else the first after."""
+        before = [m for m in self.subject.finditer(text, start, anchor)]
+        chosen = before[-1] if before else next(self.subject.finditer(text, anchor, end), None)
+        if chosen is None:
+            return None
+        parts = [Part("term", *chosen.span("term"))]
+        for role in ("grade", "grade2"):
+            if chosen.group(role):
+                parts.append(Part("grade", *chosen.span(role)))
+                break
+        return parts
 
 
-@Language.factory("kg_adverse_events", assigns=["doc.spans"], requires=[], default_config={})
+@Language.factory("kg_adverse_events", assigns=["doc.spans"], requires=["doc.spans"], default_config={})
 def make_adverse_event_finder(nlp: Language, name: str) -> AdverseEventFinder:
     return AdverseEventFinder(nlp, name)

@@ -15,12 +15,83 @@ from spacy.tokens import Doc
 from extractors.engine import Fact, Part, PatternRow, RuleComponent, group_parts
 
 CONTEXT_WINDOW = 300
+PCT = re.compile(r"(?<![\d.\u00b7])(\d{1,3}(?:[.\u00b7]\d+)?)[ \u00a0\u2009]*%")
+CI_AFTER = re.compile(r"^[ \u00a0\u2009]*(?:CI|confidence|credible|CrI)", re.IGNORECASE)
+MAX_RATES = 8
+JUST_AFTER_NAME = re.compile(r"^\s*(?:(?:was|were|is|of|:|=)\s*)*$", re.IGNORECASE)
+LABEL_WINDOW = 40
 
 
 class ResponseFinder(RuleComponent):
     package = "extractors.recist"
     span_key = "kg_recist"
-    context_labels = frozenset({"exclude", "responder-best"})
+    context_labels = frozenset({"exclude", "responder-best", "rate-cue", "rate-stop"})
+
+    def find(self, doc: Doc) -> list[Fact]:
+        self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))
+        facts = super().find(doc)
+        taken = [(p.start, p.end) for fact in facts for p in fact.parts if p.role == "pct"]
+        return facts + self.rate_lists(doc.text, taken)
+
+    def rate_lists(self, text: str, taken: list[tuple[int, int]]) -> list[Fact]:
+        """Every percentage that a rate name governs: 'ORRs were 20.7% (arm A, ...) and 19.3% (arm B)'.
+
+        The values run from the name to the end of the sentence, another rate name, or a word of another
+        endpoint (survival, median, HR); values inside brackets (CIs, n/N) are skipped unless a bracket
+        opens right after the name. With two names ('ORR and DCR were a and b'), values alternate.
+        """
+        from extractors.engine import sentence_bounds, sentence_of
+
+        bounds = sentence_bounds(text)
+        stop = next(p for r, p in self.rows if r.label == "rate-stop")
+        cues = [(row, m) for row, m in self.matches(text, "rate-cue")]
+        facts = []
+        for index, (row, cue) in enumerate(cues):
+            sentence_end = sentence_of(bounds, cue.start())[1]
+            limit = sentence_end
+            if index + 1 < len(cues):
+                limit = min(limit, cues[index + 1][1].start())
+            stopper = stop.search(text, cue.end(), limit)
+            if stopper:
+                limit = stopper.start()
+            names = [cue.span("rate")] + ([cue.span("rate2")] if cue.group("rate2") else [])
+            values = []
+            depth = 0
+            cursor = cue.end()
+            opened_at_cue = False
+            for match in PCT.finditer(text, cue.end(), limit):
+                segment = text[cursor:match.start()]
+                for offset, char in enumerate(segment):
+                    if char in "([":
+                        if depth == 0 and not values and JUST_AFTER_NAME.match(text[cue.end():cursor + offset]):
+                            opened_at_cue = True
+                        depth += 1
+                    elif char in ")]" and depth:
+                        depth -= 1
+                cursor = match.start()
+                if CI_AFTER.match(text, match.end()) or text[max(0, match.start() - 3):match.start()].strip() in {"95", "90"}:
+                    continue
+                inside_first = opened_at_cue and depth == 1 and not values
+                if depth == 0 or inside_first:
+                    if not any(start < match.end(1) and match.start(1) < end for start, end in taken):
+                        values.append(match.span(1))
+                if len(values) >= MAX_RATES:
+                    break
+            for number, value in enumerate(values):
+                name = names[number % len(names)]
+                parts = [Part("rate", *name), Part("pct", *value)]
+                label = self.label_after(text, value[1], limit)
+                if label:
+                    parts.append(Part("arm", *label))
+                facts.append(Fact("rate", row.id, tuple(parts)))
+        return facts
+
+    def label_after(self, text: str, position: int, limit: int) -> tuple[int, int] | None:
+        """The arm a value belongs to, when a drug is named right after it ('22% for nab-paclitaxel')."""
+        for start, end in self._drugs:
+            if position <= start <= min(position + LABEL_WINDOW, limit) and "." not in text[position:start]:
+                return start, end
+        return None
 
     def resolve(self, doc: Doc, row: PatternRow, match: re.Match[str]) -> list[Fact]:
         text = doc.text

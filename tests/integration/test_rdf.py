@@ -66,7 +66,7 @@ def test_span_is_a_text_position_selector(seed_graph, seed_text):
     assert (node, RDF.type, KG.ExtractedValue) in seed_graph
     start, end = int(seed_graph.value(node, OA.start)), int(seed_graph.value(node, OA.end))
     assert seed_text[start:end] == str(seed_graph.value(node, OA.exact)) == "86.21"
-    assert str(seed_graph.value(node, KG.rule)) == "rate-name-pct"
+    assert str(seed_graph.value(node, KG.rule)) == "rate-cue"
     assert seed_graph.value(node, KG.property) == KG.diseaseControlRate
 
 
