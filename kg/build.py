@@ -216,6 +216,9 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
         for value, start, end in phase_spans(span.text):
             phases.append(Extracted(value=value, start=span.start_char + start, end=span.start_char + end,
                                     text=span.text[start:end], rule=fact.rule, field=fact.field))
+    # A title names the trial's own phase; the text also names earlier or planned trials' phases.
+    if any(p.field == "title" for p in phases):
+        phases = [p for p in phases if p.field == "title"]
     phases = unique(phases, key=lambda e: e.value)
     designs = unique((f.value("design", f.kind.split("/", 1)[1]) for f in kind("design")), key=lambda e: e.value)
     enrolled = first(f.number("n", integer=True) for f in kind("enrolled"))

@@ -35,6 +35,7 @@ class KG(DefinedNamespace):
     Grade4OrHigher: URIRef
     Grade4To5: URIRef
     GradeGroup: URIRef
+    InferredDenominator: URIRef
     MinorResponse: URIRef
     NonrandomizedDesign: URIRef
     OpenLabelDesign: URIRef
@@ -69,6 +70,9 @@ class KG(DefinedNamespace):
     UnitInternationalUnit: URIRef
     UnitInternationalUnitPerKilogram: URIRef
     UnitInternationalUnitPerSquareMeter: URIRef
+    UnitKilobecquerel: URIRef
+    UnitKilobecquerelPerKilogram: URIRef
+    UnitKilobecquerelPerSquareMeter: URIRef
     UnitMegabecquerel: URIRef
     UnitMegabecquerelPerKilogram: URIRef
     UnitMegabecquerelPerSquareMeter: URIRef
@@ -88,6 +92,7 @@ class KG(DefinedNamespace):
     bestResponse: URIRef
     clinicalBenefitRate: URIRef
     clinicalBenefitRateDecimals: URIRef
+    cohortSize: URIRef
     completeResponseCount: URIRef
     count: URIRef
     countLabel: URIRef
@@ -120,6 +125,7 @@ class KG(DefinedNamespace):
     hasResponseCount: URIRef
     hasResponseSummary: URIRef
     histology: URIRef
+    inferredDenominator: URIRef
     maximum: URIRef
     mean: URIRef
     median: URIRef
@@ -141,6 +147,7 @@ class KG(DefinedNamespace):
     size: URIRef
     sourceField: URIRef
     stableDiseaseCount: URIRef
+    supportCount: URIRef
     tumourShrinkage: URIRef
     tumourShrinkageDecimals: URIRef
     week: URIRef

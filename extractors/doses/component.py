@@ -8,17 +8,36 @@ dose are joined only by an assertion ("the RP2D was", "... was selected as RP2D"
 
 from __future__ import annotations
 
+import functools
 import re
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.engine import Fact, Part, PatternRow, RuleComponent, sentence_bounds, sentence_of
+from extractors.engine import Fact, Part, PatternRow, RuleComponent, canonical_unit, data_tsv, sentence_bounds, sentence_of
 
 VALUE = re.compile(r"\d+(?:[.\u00b7]\d+)?")
 BEFORE_WINDOW = 120
 AFTER_WINDOW = 40
 RP2D_WINDOW = 80
+
+
+@functools.cache
+def radiation_regex() -> re.Pattern[str]:
+    names = sorted((row["name"] for row in data_tsv("extractors.doses", "radiation.tsv")), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])", re.IGNORECASE)
+
+
+def main_drug(doc: Doc) -> tuple[int, int] | None:
+    """The drug the abstract names most (first on a tie): the owner of a dose stated without a drug,
+    as in 'the RP2D was 400 mg once daily'. Its first mention stands for it."""
+    counts: dict[str, list[tuple[int, int]]] = {}
+    for span in doc.spans.get("kg_drugs", []):
+        counts.setdefault(span.kb_id_, []).append((span.start_char, span.end_char))
+    if not counts:
+        return None
+    name = max(counts, key=lambda key: (len(counts[key]), -counts[key][0][0]))
+    return counts[name][0]
 
 
 class DoseFinder(RuleComponent):
@@ -28,6 +47,8 @@ class DoseFinder(RuleComponent):
 
     def find(self, doc: Doc) -> list[Fact]:
         self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))
+        self._radiation = [m.span() for m in radiation_regex().finditer(doc.text)]
+        self._main_drug = main_drug(doc)
         self._bounds = sentence_bounds(doc.text)
         doses = super().find(doc)
         return doses + self.rp2d(doc.text, doses)
@@ -39,17 +60,22 @@ class DoseFinder(RuleComponent):
             values = [Part("value", offset + v.start(), offset + v.end()) for v in VALUE.finditer(match.group("values"))]
         else:
             values = [Part("value", *match.span("lo")), Part("value", *match.span("hi"))]
-        drug = self.drug_for(match.start(), match.end())
+        is_radiation = canonical_unit(match.group("unit")) == "gy"
+        drug = self.drug_for(match.start(), match.end(), self._radiation if is_radiation else self._drugs)
+        if drug is None and not is_radiation and self._main_drug is not None:
+            drug, rule = self._main_drug, "dose-main-drug"
+        else:
+            rule = row.id
         if drug is None:
             return []
-        return [Fact("dose", row.id, (Part("drug", *drug), value, unit)) for value in values]
+        return [Fact("dose", rule, (Part("drug", *drug), value, unit)) for value in values]
 
-    def drug_for(self, start: int, end: int) -> tuple[int, int] | None:
+    def drug_for(self, start: int, end: int, names: list[tuple[int, int]]) -> tuple[int, int] | None:
         sentence = sentence_of(self._bounds, start)
-        before = [d for d in self._drugs if sentence[0] <= d[0] and d[1] <= start and start - d[1] <= BEFORE_WINDOW]
+        before = [d for d in names if sentence[0] <= d[0] and d[1] <= start and start - d[1] <= BEFORE_WINDOW]
         if before:
             return before[-1]
-        after = [d for d in self._drugs if d[0] >= end and d[0] - end <= AFTER_WINDOW and d[1] <= sentence[1]]
+        after = [d for d in names if d[0] >= end and d[0] - end <= AFTER_WINDOW and d[1] <= sentence[1]]
         return after[0] if after else None
 
     def rp2d(self, text: str, doses: list[Fact]) -> list[Fact]:
@@ -57,10 +83,20 @@ class DoseFinder(RuleComponent):
         links = [pattern for row, pattern in self.rows if row.label == "rp2d-link"]
         negations = [pattern for row, pattern in self.rows if row.label == "rp2d-negation"]
         found = []
+        # The values of one list ('4.8 or 6.4 mg/kg') share their unit; the list starts at its first value.
+        list_start: dict[tuple[int, int], int] = {}
+        for dose in doses:
+            unit = next(p for p in dose.parts if p.role == "unit")
+            value = next(p for p in dose.parts if p.role == "value")
+            key = (unit.start, unit.end)
+            list_start[key] = min(list_start.get(key, value.start), value.start)
         for dose in doses:
             drug = next(p for p in dose.parts if p.role == "drug")
+            unit = next(p for p in dose.parts if p.role == "unit")
             value = next(p for p in dose.parts if p.role == "value")
-            start = min(drug.start, value.start)
+            value = Part("value", list_start[(unit.start, unit.end)], value.end)
+            # The dose phrase starts at its drug when the drug is written with it ('RP2D as X 3 mg/kg').
+            start = drug.start if drug.start <= value.start and value.start - drug.end <= 30 else value.start
             for cue_start, cue_end in cues:
                 if 0 <= start - cue_end <= RP2D_WINDOW:
                     gap = self.without_drugs(text, cue_end, start)

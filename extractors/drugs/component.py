@@ -38,13 +38,19 @@ NOT_DRUGS = frozenset({"stat", "tide", "cel", "gene", "vir", "deg", "cept", "con
 @functools.cache
 def stem_regex() -> re.Pattern[str]:
     stems = sorted((row["stem"] for row in data_tsv(PACKAGE, "stems.tsv")), key=len, reverse=True)
-    return re.compile(r"\b[A-Za-z][a-z]{2,}(?:" + "|".join(map(re.escape, stems)) + r")\b")
+    # An optional short hyphenated prefix keeps formulations whole: 'nab-paclitaxel'.
+    return re.compile(r"\b(?:[A-Za-z]{2,4}-)?[A-Za-z][a-z]{2,}(?:" + "|".join(map(re.escape, stems)) + r")\b")
 
 
 @functools.cache
 def lexicon_regex() -> re.Pattern[str]:
     names = sorted((row["name"] for row in data_tsv(PACKAGE, "lexicon.tsv")), key=len, reverse=True)
     return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])", re.IGNORECASE)
+
+
+def key(name: str) -> str:
+    """A name without case, spaces or hyphens: 'RMC-9805', 'RMC 9805' and 'rmc9805' are one code."""
+    return re.sub(r"[\W_]+", "", name.lower())
 
 
 def find_drug_names(text: str, rows) -> tuple[dict[str, str], list[tuple[int, int, str]]]:
@@ -56,25 +62,25 @@ def find_drug_names(text: str, rows) -> tuple[dict[str, str], list[tuple[int, in
     for match in lexicon_regex().finditer(text):
         found.append((match.start(), match.end(), match.group(), "drug-lexicon"))
     aliases: dict[str, str] = {}
+    surfaces: set[str] = set()
     for row, pattern in rows:
         if row.label != "drug":
             continue
         for match in pattern.finditer(text):
             start, end = match.span("drug")
             found.append((start, end, match.group("drug"), row.id))
-    names = {surface.lower() for _, _, surface, _ in found}
+    names = {surface.lower() for _, _, surface, _ in found} | {key(surface) for _, _, surface, _ in found}
     for row, pattern in rows:
         if row.label != "alias":
             continue
         for match in pattern.finditer(text):
-            long, short = match.group("long").lower(), match.group("short").lower()
+            long, short = match.group("long").lower(), key(match.group("short"))
             # "tarlatamab (AMG 757)" and "lunresertib (lunre)": the short form names the same drug.
             if long in names and short != long and not short.isdigit():
                 aliases[short] = long
-            elif short in names and long not in names:
-                continue
+                surfaces.add(match.group("short"))
     if aliases:
-        alias_regex = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(aliases, key=len, reverse=True)))
+        alias_regex = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(surfaces, key=len, reverse=True)))
                                  + r")(?![\w-])", re.IGNORECASE)
         for match in alias_regex.finditer(text):
             found.append((match.start(), match.end(), match.group(), "drug-abbreviation-definition"))
@@ -84,10 +90,21 @@ def find_drug_names(text: str, rows) -> tuple[dict[str, str], list[tuple[int, in
         if any(start < t_end and t_start < end for t_start, t_end in taken):
             continue
         taken.append((start, end))
-        canonical = surface.lower()
-        canonical = aliases.get(canonical, canonical)
-        mentions.append((start, end, canonical, rule))
-    return aliases, mentions
+        mentions.append((start, end, surface, rule))
+    return aliases, [(start, end, aliases.get(key(surface), surface.lower()), rule)
+                     for start, end, surface, rule in merge_adjacent(text, mentions)]
+
+
+def merge_adjacent(text: str, mentions: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """Two drug words with only a space between are one name: 'trastuzumab deruxtecan', 'lisocabtagene maraleucel'."""
+    merged: list[tuple[int, int, str, str]] = []
+    for start, end, surface, rule in mentions:
+        if merged and text[merged[-1][1]:start] == " ":
+            previous = merged.pop()
+            merged.append((previous[0], end, text[previous[0]:end], previous[3]))
+        else:
+            merged.append((start, end, surface, rule))
+    return merged
 
 
 class DrugRecognizer:

@@ -6,11 +6,14 @@ baseline counts, and the summary statistics of age, prior therapies and cycles.
 
 from __future__ import annotations
 
+import re
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.engine import Fact, RuleComponent, overlaps, sentence_bounds, sentence_of
 
+RESULTS_HEADER = re.compile(r"\b(?:results|findings)\s*:", re.IGNORECASE)
 # An 'n (x%)' already read as an adverse event, a response or a DLT is not a baseline count.
 EXPLAINED_ELSEWHERE = ("kg_adverse_events", "kg_recist", "kg_dlt")
 
@@ -25,11 +28,19 @@ class PopulationCounter(RuleComponent):
         facts = super().find(doc)
         kept: list[Fact] = []
         rule_order = {row.id: index for index, (row, _) in enumerate(self.rows)}
+        header = RESULTS_HEADER.search(doc.text)
+        results_start = header.start() if header else 0
+
+        def rank(fact: Fact) -> tuple[int, int, int]:
+            # Results state what happened; Methods often state what was planned.
+            position = fact.parts[0].start
+            return (0 if position >= results_start else 1, rule_order[fact.rule], position)
+
         best: dict[str, Fact] = {}
         for fact in facts:
             if fact.kind in self.single:
                 current = best.get(fact.kind)
-                if current is None or rule_order[fact.rule] < rule_order[current.rule]:
+                if current is None or rank(fact) < rank(current):
                     best[fact.kind] = fact
             else:
                 kept.append(fact)
