@@ -134,9 +134,17 @@ def number_words() -> dict[str, int]:
 
 
 def number_word_regex() -> str:
-    # Longest first, so 'forty-one' wins over 'forty'.
-    alternatives = sorted(number_words(), key=len, reverse=True)
-    return r"\b(?:" + "|".join(re.escape(word) for word in alternatives) + r")\b"
+    """Number words 0-99 as one compact alternation: tens with an optional unit, then the small words.
+
+    A cheap look-ahead on the first letter keeps the alternation from being tried at every position.
+    """
+    table = data_json("extractors.lexical", "number_words.json")
+    small = sorted(table["units"], key=len, reverse=True)
+    units = sorted((w for w, v in table["units"].items() if 1 <= v <= 9), key=len, reverse=True)
+    tens = sorted(table["tens"], key=len, reverse=True)
+    initials = "".join(sorted({w[0] for w in list(table["units"]) + tens} | {w[0].upper() for w in list(table["units"]) + tens}))
+    return (r"\b(?=[" + initials + r"])(?:(?:" + "|".join(tens) + r")(?:[- \u2010\u2013](?:" + "|".join(units)
+            + r"))?|" + "|".join(small) + r")\b")
 
 
 # --- units ------------------------------------------------------------------------------------
@@ -303,7 +311,7 @@ class RuleComponent:
         for row, pattern in self.rows:
             if row.label in self.context_labels:
                 continue
-            for match in pattern.finditer(doc.text):
+            for match in pattern.finditer(self.text):
                 claimed = taken.setdefault(row.label.split("/")[0], [])
                 if overlaps(match.start(), match.end(), claimed):
                     continue
@@ -317,6 +325,8 @@ class RuleComponent:
         return [Fact(row.label, row.id, tuple(group_parts(match)))]
 
     def __call__(self, doc: Doc) -> Doc:
+        # Doc.text joins every token anew on each access: read it once per call.
+        self.text = doc.text
         facts = sorted(self.find(doc), key=lambda fact: min((p.start for p in fact.parts), default=0))
         store_facts(doc, self.span_key, facts)
         return doc

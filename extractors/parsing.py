@@ -152,10 +152,12 @@ def response_category(text: str) -> str | None:
 def rate_name(text: str) -> str | None:
     """ORR, DCR or CBR for a rate mention ('objective response rate', 'OR', 'disease control').
 
-    >>> rate_name("disease control rate"), rate_name("ORR"), rate_name("clinical benefit")
+    >>> rate_name("disease control rate"), rate_name("ORRs"), rate_name("clinical benefit")
     ('DCR', 'ORR', 'CBR')
     """
     lowered = text.strip().lower()
+    if len(lowered) <= 4:
+        lowered = lowered.rstrip("s")  # 'ORRs', 'DCRs'
     if "control" in lowered or lowered == "dcr":
         return "DCR"
     if "benefit" in lowered or lowered == "cbr":

@@ -44,7 +44,7 @@ from kg.records import (
     TrialAbstract,
 )
 
-# Serious adverse events are a term of their own (a seriousness criterion), not all events.
+# Serious adverse events are a term of their own (a seriousness criterion), not all events: kept as written.
 SERIOUS = re.compile(r"\bserious\b|\bsaes?\b")
 # Rule id of the one relation the builder infers rather than reads.
 TREATED_POPULATION_RULE = "denominator-treated-population"
@@ -145,9 +145,7 @@ def build_ae(fact: FactView, treated: Extracted | None) -> AdverseEventFigure | 
     if term_span is None:
         return None
     lowered = " ".join(term_span.text.lower().split())
-    if SERIOUS.search(lowered):
-        term = "serious adverse events"
-    elif is_all_events(lowered):
+    if is_all_events(lowered) and not SERIOUS.search(lowered):
         term = "any"
     else:
         term = lowered

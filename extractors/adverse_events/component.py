@@ -27,6 +27,7 @@ NOT_A_TERM = compile_regex(
     r"combination|monotherapy|alone|respectively|total|overall|both|each|all|p|HR|OR|ratio|follow-up)\b"
 )
 OPENERS, CLOSERS = "([", ")]"
+ABBREVIATION_BEFORE = re.compile(r"\s*\([A-Za-z][\w-]{0,12}\)\s*$")
 
 
 def generic_term_pattern() -> re.Pattern[str]:
@@ -65,7 +66,8 @@ def enclosing(groups: list[tuple[int, int]], position: int) -> tuple[int, int] |
 class AdverseEventFinder(RuleComponent):
     package = "extractors.adverse_events"
     span_key = "kg_adverse_events"
-    context_labels = frozenset({"ae-cue", "ae-generic", "ae-term-start", "ae-figure", "ae-threshold", "ae-subject"})
+    context_labels = frozenset({"ae-cue", "ae-generic", "ae-term-start", "ae-figure", "ae-threshold", "ae-subject",
+                                "ae-connector"})
 
     def __init__(self, nlp, name: str):
         super().__init__(nlp, name)
@@ -74,13 +76,14 @@ class AdverseEventFinder(RuleComponent):
         self.threshold = self.row_pattern("ae-threshold")
         self.subject = self.row_pattern("ae-subject")
         self.generic = self.row_pattern("ae-generic")
+        self.connector = self.row_pattern("ae-connector")
         self.figures = [(row, pattern) for row, pattern in self.rows if row.label == "ae-figure"]
 
     def row_pattern(self, label: str) -> re.Pattern[str]:
         return next(pattern for row, pattern in self.rows if row.label == label)
 
     def find(self, doc: Doc) -> list[Fact]:
-        text = doc.text
+        text = self.text
         self._drugs = [(s.start_char, s.end_char) for s in doc.spans.get("kg_drugs", [])]
         facts = super().find(doc)  # the ae-overall rows
         taken = [(min(p.start for p in f.parts), max(p.end for p in f.parts)) for f in facts]
@@ -88,6 +91,7 @@ class AdverseEventFinder(RuleComponent):
             if not self.cue.search(text, start, end):
                 continue
             groups = bracket_groups(text, start, end)
+            self._last_term: list[Part] | None = None
             for row, pattern in self.figures:
                 for match in pattern.finditer(text, start, end):
                     if overlaps(match.start("pct"), match.end("pct"), taken):
@@ -108,13 +112,19 @@ class AdverseEventFinder(RuleComponent):
         term_parts = None
         if group is not None:
             term_parts = self.term_before(text, sentence_start, group[0])
-        elif match.group("pct") is not None and match.start("pct") > anchor and text[anchor].isdigit():
-            # "n (x%)" outside any bracket: a term written just before the count ("rash 12 (30%)").
-            term_parts = None
+            if term_parts is None and self._last_term is not None and self._last_term[0].end < group[0]:
+                # '(grade 3/4, 1%; grade 5, 0)' after 'CRS was reported in 61%': the same term, other grades.
+                term_parts = [p for p in self._last_term if p.role == "term"]
+        else:
+            connector = self.connector.search(text, max(sentence_start, anchor - 40), anchor)
+            if connector is not None and connector.end() == anchor:
+                term_parts = self.term_before(text, sentence_start, connector.start())
         if term_parts is None:
             term_parts = self.sentence_subject(text, sentence_start, sentence_end, anchor)
         if term_parts is None:
             return None
+        if group is None:
+            self._last_term = term_parts
         if not any(p.role == "grade" for p in term_parts):
             grade_end = anchor
             before = list(GRADE.finditer(text, sentence_start, grade_end))
@@ -123,6 +133,10 @@ class AdverseEventFinder(RuleComponent):
         return Fact("ae", rule, tuple(term_parts + figure_parts))
 
     def term_before(self, text: str, sentence_start: int, bracket: int) -> list[Part] | None:
+        # An abbreviation after the term ('neurologic events (NEs) in 31%') is not the term.
+        abbreviation = ABBREVIATION_BEFORE.search(text, sentence_start, bracket)
+        if abbreviation is not None:
+            bracket = abbreviation.start()
         window_start = max(sentence_start, bracket - TERM_WINDOW)
         head = text[window_start:bracket]
         last = None

@@ -36,7 +36,7 @@ class DltCounter(RuleComponent):
 
     def resolve(self, doc: Doc, row: PatternRow, match: re.Match[str]) -> list[Fact]:
         if row.label == "dlt-dose-cue":
-            return self.at_dose(doc.text, row, match)
+            return self.at_dose(self.text, row, match)
         if row.label == "dlt-events":
             return self.events(row, match)
         return super().resolve(doc, row, match)

@@ -47,11 +47,11 @@ class DoseFinder(RuleComponent):
 
     def find(self, doc: Doc) -> list[Fact]:
         self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))
-        self._radiation = [m.span() for m in radiation_regex().finditer(doc.text)]
+        self._radiation = [m.span() for m in radiation_regex().finditer(self.text)]
         self._main_drug = main_drug(doc)
-        self._bounds = sentence_bounds(doc.text)
+        self._bounds = sentence_bounds(self.text)
         doses = super().find(doc)
-        return doses + self.rp2d(doc.text, doses)
+        return doses + self.rp2d(self.text, doses)
 
     def resolve(self, doc: Doc, row: PatternRow, match: re.Match[str]) -> list[Fact]:
         unit = Part("unit", *match.span("unit"))

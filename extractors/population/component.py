@@ -28,7 +28,7 @@ class PopulationCounter(RuleComponent):
         facts = super().find(doc)
         kept: list[Fact] = []
         rule_order = {row.id: index for index, (row, _) in enumerate(self.rows)}
-        header = RESULTS_HEADER.search(doc.text)
+        header = RESULTS_HEADER.search(self.text)
         results_start = header.start() if header else 0
 
         def rank(fact: Fact) -> tuple[int, int, int]:
@@ -50,12 +50,11 @@ class PopulationCounter(RuleComponent):
                 if fact.kind != "count" or not overlaps(fact.parts[0].start, fact.parts[-1].end, explained)]
         return self.parts_near_enrolment(doc, kept, best.get("enrolled"))
 
-    @staticmethod
-    def parts_near_enrolment(doc: Doc, facts: list[Fact], enrolled: Fact | None) -> list[Fact]:
+    def parts_near_enrolment(self, doc: Doc, facts: list[Fact], enrolled: Fact | None) -> list[Fact]:
         """An enrolment split counts only in the sentence that states the total."""
         if enrolled is None:
             return [fact for fact in facts if fact.kind != "part"]
-        bounds = sentence_bounds(doc.text)
+        bounds = sentence_bounds(self.text)
         sentence = sentence_of(bounds, enrolled.parts[0].start)
         return [fact for fact in facts
                 if fact.kind != "part" or sentence[0] <= fact.parts[0].start < sentence[1]]

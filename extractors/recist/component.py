@@ -12,11 +12,11 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.engine import Fact, Part, PatternRow, RuleComponent, group_parts
+from extractors.engine import Fact, Part, PatternRow, RuleComponent, compile_regex, group_parts
 
 CONTEXT_WINDOW = 300
-PCT = re.compile(r"(?<![\d.\u00b7])(\d{1,3}(?:[.\u00b7]\d+)?)[ \u00a0\u2009]*%")
-CI_AFTER = re.compile(r"^[ \u00a0\u2009]*(?:CI|confidence|credible|CrI)", re.IGNORECASE)
+PCT = compile_regex(r"(?<![\d.\u00b7])(<<PCTNUM>>)<<WS>>%")
+CI_AFTER = compile_regex(r"^<<WS>>(?:CI|confidence|credible|CrI)")
 MAX_RATES = 8
 JUST_AFTER_NAME = re.compile(r"^\s*(?:(?:was|were|is|of|:|=)\s*)*$", re.IGNORECASE)
 LABEL_WINDOW = 40
@@ -31,7 +31,7 @@ class ResponseFinder(RuleComponent):
         self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))
         facts = super().find(doc)
         taken = [(p.start, p.end) for fact in facts for p in fact.parts if p.role == "pct"]
-        return facts + self.rate_lists(doc.text, taken)
+        return facts + self.rate_lists(self.text, taken)
 
     def rate_lists(self, text: str, taken: list[tuple[int, int]]) -> list[Fact]:
         """Every percentage that a rate name governs: 'ORRs were 20.7% (arm A, ...) and 19.3% (arm B)'.
@@ -94,7 +94,7 @@ class ResponseFinder(RuleComponent):
         return None
 
     def resolve(self, doc: Doc, row: PatternRow, match: re.Match[str]) -> list[Fact]:
-        text = doc.text
+        text = self.text
         if row.label == "response":
             category_start = match.start("category")
             exclude = next(p for r, p in self.rows if r.label == "exclude")

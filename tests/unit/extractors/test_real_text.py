@@ -1,0 +1,128 @@
+"""What real abstracts throw at the extractors, each case in our own words (issue 4's list)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.pipeline import Abstract, extract_one
+from kg.summary import summarise
+
+
+def summary_of(text: str, title: str | None = None) -> dict:
+    return summarise(extract_one(Abstract(id="case", text=text, title=title)))
+
+
+def test_numbers_as_words():
+    summary = summary_of("Forty-one patients were enrolled. Ten (28%) had received prior ICI.")
+    assert summary["enrolled"] == 41
+    assert summary["counts"] == [{"what": "prior ici", "n": 10, "pct": 28}]
+
+
+def test_n_equals():
+    assert summary_of("Patients (n = 20) were treated with zorvatinib.")["enrolled"] == 20
+
+
+@pytest.mark.parametrize("text, n, pct", [
+    ("Grade 3 rash occurred in 4 of 40 patients (10%).", 4, 10),
+    ("Grade 3 or higher adverse events occurred in 12/40 (30%) patients.", 12, 30),
+    ("Grade 3 or higher adverse events occurred in 30% (12/40) of patients.", 12, 30),
+])
+def test_figure_notations(text, n, pct):
+    figures = summary_of(text)["ae"]
+    assert len(figures) == 1
+    assert (figures[0]["n"], figures[0]["pct"]) == (n, pct)
+
+
+def test_dose_list_with_one_unit():
+    doses = summary_of("Zorvatinib was given at 0.6, 1.8, 3.6, 4.8, 5.6 and 6.4 mg/kg every 3 weeks.")["doses"]
+    assert [d["value"] for d in doses] == [0.6, 1.8, 3.6, 4.8, 5.6, 6.4]
+    assert {d["unit"] for d in doses} == {"mg/kg"} and {d["drug"] for d in doses} == {"zorvatinib"}
+
+
+def test_dose_range_is_its_two_ends():
+    doses = summary_of("Patients received zorvatumab 0.3-10 mg/kg weekly.")["doses"]
+    assert [(d["value"], d["unit"]) for d in doses] == [(0.3, "mg/kg"), (10, "mg/kg")]
+
+
+@pytest.mark.parametrize("written, unit", [
+    ("75 mg/m2", "mg/m2"), ("75 mg/m\u00b2", "mg/m2"), ("75 mg/m(2)", "mg/m2"), ("5 \u00b5g/kg", "ug/kg"),
+    ("200 mg", "mg"), ("400 mg/d", "mg"), ("60 Gy", "gy"),
+])
+def test_units(written, unit):
+    subject = "radiotherapy" if unit == "gy" else "zorvatinib"
+    doses = summary_of(f"Patients received {subject} {written} on day 1.")["doses"]
+    assert [(d["drug"], d["unit"]) for d in doses] == [(subject, unit)]
+
+
+def test_carboplatin_auc():
+    doses = summary_of("Carboplatin AUC 5 was given every 3 weeks.")["doses"]
+    assert doses == [{"drug": "carboplatin", "value": 5, "unit": "auc"}]
+
+
+@pytest.mark.parametrize("written, grade", [
+    ("grade >= 3", ">=3"), ("\u2265 grade 3", ">=3"), ("grade 3/4", "3-4"), ("G3", "3"), ("Gr 4", "4"),
+    ("grade 3 or higher", ">=3"),
+])
+def test_grade_notations(written, grade):
+    figures = summary_of(f"The most common {written} adverse events were neutropenia (20%) and rash (10%).")["ae"]
+    assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("neutropenia", grade, 20), ("rash", grade, 10)]
+
+
+def test_orr_with_confidence_interval():
+    rates = summary_of("The ORR was 32.8% (95% CI, 25.9 to 40.3) in 120 patients.")["rates"]
+    assert rates == {"ORR": 32.8, "DCR": None}
+
+
+def test_per_arm_rates():
+    summary = summary_of("ORRs were 40% with zorvatinib and 20% with docetaxel.")
+    assert summary["rates"]["ORR"] is None
+    assert [(arm["arm"], arm["rates"]["ORR"]) for arm in summary["arms"]] == [("zorvatinib", 40), ("docetaxel", 20)]
+
+
+def test_negated_dlt_is_a_total_of_zero():
+    summary = summary_of("No DLT was observed at any dose level of zorvatinib.")
+    assert summary["dlt"] == {"total": 0, "by_dose": [], "events": []}
+
+
+def test_abbreviation_defined_in_the_text_names_the_drug():
+    doses = summary_of("Zorvasertib (ZRV), an oral kinase inhibitor, was studied; ZRV 80 mg daily was well tolerated.")["doses"]
+    assert doses == [{"drug": "zorvasertib", "value": 80, "unit": "mg"}]
+
+
+def test_middle_dot_decimals():
+    summary = summary_of("The objective response rate was 41\u00b77% in 36 evaluable patients.")
+    assert summary["rates"]["ORR"] == 41.7
+
+
+def test_thin_and_no_break_spaces_and_unicode_minus():
+    summary = summary_of("Zorvatinib 1\u00a0mg/kg to 3\u2009mg/kg was given; the DCR was 75\u202f%.")
+    assert [d["value"] for d in summary["doses"]] == [1, 3]
+    assert summary["rates"]["DCR"] == 75
+
+
+def test_en_dash_range():
+    summary = summary_of("The median age was 61 years (range 34\u201379).")
+    assert summary["age"] == {"median": 61, "min": 34, "max": 79}
+
+
+def test_spaces_around_punctuation_as_in_ohsumed():
+    summary = summary_of("Twenty patients were treated . There were 2 complete responses and 5 partial responses ( 35 % ) .")
+    assert summary["enrolled"] == 20
+    assert (summary["responses"]["CR"], summary["responses"]["PR"]) == (2, 5)
+
+
+def test_fact_stated_only_in_the_title():
+    summary = summary_of("Patients with advanced solid tumours were treated.",
+                         title="A phase I/II trial of zorvatinib (NCT01234567)")
+    assert summary["phases"] == ["1", "2"] and summary["nct_ids"] == ["NCT01234567"]
+
+
+def test_pathological_complete_response_is_not_a_recist_response():
+    summary = summary_of("After surgery, 12 patients had a pathological complete response and 3 had a PR.")
+    assert summary["responses"]["CR"] is None and summary["responses"]["PR"] == 3
+
+
+def test_cr_pr_counts():
+    summary = summary_of("Among 30 evaluable patients there were 2 CRs, 7 PRs and 11 SD.")
+    assert summary["responses"] == {"CR": 2, "PR": 7, "SD": 11, "PD": None}
+    assert summary["evaluable"] == 30
