@@ -228,6 +228,58 @@ def check(paths: tuple[str, ...], forced_id: str | None, fmt: str, output: str) 
     return run(list(paths), forced_id, output, write_one, finish)
 
 
+@cli.command()
+@input_options
+@output_option
+def report(paths: tuple[str, ...], forced_id: str | None, output: str) -> int:
+    """Write one self-contained HTML page: each abstract with its values highlighted, its facts and its SHACL results.
+
+    Violations are shown in the page, not in the exit code (0 unless an abstract failed).
+    """
+    from kg.report import build_section, render_page
+
+    sections = []
+
+    def write_one(out: AtomicOutput, abstract: Abstract, record: TrialAbstract, tally: Tally) -> None:
+        sections.append(build_section(len(sections) + 1, abstract, record))
+
+    def finish(out: AtomicOutput, tally: Tally) -> None:
+        if sections:
+            out.write(render_page(sections))
+
+    return run(list(paths), forced_id, output, write_one, finish)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--id", "forced_id", metavar="ID",
+              help="Id of the one abstract read from a .txt file or stdin (default: file stem, or 'stdin').")
+@click.option("--kind", type=click.Choice(("drug-ae", "trial-drug", "drug-drug")), required=True,
+              help="drug-ae: drug -> adverse event weighted by grade >= 3 %; trial-drug: bipartite; drug-drug: combinations.")
+@click.option("-o", "--output", default=None, metavar="FILE",
+              help="Export the graph: .graphml (GraphML) or .json (node-link JSON); replaced only after success.")
+@click.option("--top", type=click.IntRange(min=1), default=None, metavar="K",
+              help="Print the K strongest edges as a table (default: 20 when no -o is given).")
+def graph(paths: tuple[str, ...], forced_id: str | None, kind: str, output: str | None, top: int | None) -> int:
+    """Build a network across abstracts and export it, or print its strongest edges."""
+    from kg.graph import TrialFacts, build_graph, edge_table, export, export_format
+
+    fmt = export_format(output) if output else None
+    trials: list[TrialFacts] = []
+
+    def write_one(out: AtomicOutput, abstract: Abstract, record: TrialAbstract, tally: Tally) -> None:
+        trials.append(TrialFacts.from_record(record))
+
+    def finish(out: AtomicOutput, tally: Tally) -> None:
+        network = build_graph(kind, trials)
+        if fmt is not None:
+            out.write(export(network, fmt))
+        if fmt is None or top is not None:
+            click.echo(edge_table(network, kind, top or 20), nl=False)
+
+    return run(list(paths), forced_id, output or "-", write_one, finish)
+
+
 def main(argv: list[str] | None = None) -> int:
     # A closed stdout pipe ends kg as it ends any Unix filter: by SIGPIPE, silently.
     if hasattr(signal, "SIGPIPE"):
@@ -238,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(error.ctx.get_help() if error.ctx else str(error), err=True)
         return 2
     except click.UsageError as error:
-        say_error(error.format_message())
+        # click lists a missing Choice option's choices one per line; the error stays one line.
+        say_error(" ".join(error.format_message().split()))
         return 2
     except click.exceptions.Abort:
         say_error("aborted")

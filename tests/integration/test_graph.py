@@ -1,0 +1,219 @@
+"""kg graph: networks across trials, from the records of real abstracts, exported and tabulated."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from kg.cli import main
+from kg.graph import TrialFacts, build_graph, drug_ae_graph, drug_drug_graph, edge_table, trial_drug_graph
+from tests.conftest import FIXTURES, SEED, corpus_records
+
+# Early-phase dev abstracts whose drugs and grade >= 3 AE figures kg reads exactly as the gold
+# annotations (fixtures/gold) have them; the counts below were checked against those files by hand.
+CORPUS_IDS = ("doi:10.1200/JCO.21.01801",  # navicixizumab + paclitaxel; hypertension, neutropenia, thrombocytopenia
+              "doi:10.1200/JCO.23.01107",  # bt5528 alone; neutropenia/neutrophil count decrease 22.2%
+              "doi:10.1200/JCO.22.00972",  # nivolumab + cabozantinib + ipilimumab; no AE figure
+              "doi:10.1001/jamaoncol.2020.3524",  # eribulin + pembrolizumab; no AE figure
+              "doi:10.1200/JCO.2009.21.9709")  # trastuzumab + cyclophosphamide + epirubicin; no AE figure
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def gold(record_id: str) -> dict:
+    name = record_id.replace(":", "_").replace("/", "_") + ".json"
+    return json.loads((FIXTURES / "gold" / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def corpus_jsonl(tmp_path_factory) -> Path:
+    records = corpus_records("oncology_early_phase.jsonl")
+    path = tmp_path_factory.mktemp("graph") / "five.jsonl"
+    path.write_text("".join(json.dumps(records[i]) + "\n" for i in CORPUS_IDS), encoding="utf-8")
+    return path
+
+
+def edges(graph: nx.Graph) -> dict[tuple[str, str], dict]:
+    return {(u, v): data for u, v, data in graph.edges(data=True)}
+
+
+# --- from summaries ------------------------------------------------------------------------------
+
+
+def test_graph_trial_facts_of_the_seed(seed_expected):
+    facts = TrialFacts.from_summary(seed_expected["summary"])
+
+    assert facts.drugs == ("lvgn6051", "anlotinib")
+    assert facts.doses == {"lvgn6051": ("1 mg/kg", "2 mg/kg", "3 mg/kg", "4 mg/kg"), "anlotinib": ("10 mg", "12 mg")}
+    assert facts.rp2d == {"lvgn6051": ("3 mg/kg",)}
+    # 'any' (all TRAEs together) is not a toxicity; every other figure of the seed is grade >= 3
+    assert facts.toxicities == {"thrombocytopenia": 43.59, "ast increased": 12.82, "wbc count decreased": 10.26,
+                                "neutrophil count decreased": 10.26}
+
+
+def test_graph_grade_groups_below_3_and_figures_without_pct_are_left_out():
+    summary = {"id": "t", "doses": [{"drug": "x", "value": 1, "unit": "mg"}], "ae": [
+        {"term": "rash", "grade": "2-3", "pct": 30, "n": None},
+        {"term": "rash", "grade": "any", "pct": 60, "n": None},
+        {"term": "anemia", "grade": "3", "pct": None, "n": 4},
+        {"term": "anemia", "grade": "4", "pct": 5, "n": None},
+        {"term": "anemia", "grade": "3", "pct": 8, "n": None}]}
+
+    facts = TrialFacts.from_summary(summary)
+
+    assert facts.toxicities == {"anemia": 8.0}
+
+
+def test_graph_drug_ae_weight_is_the_mean_over_trials_of_the_gold_set():
+    trials = [TrialFacts.from_summary(gold(i)) for i in ("doi:10.1016/S0140-6736(20)32292-3", "doi:10.1200/JCO.21.01829")]
+
+    graph = drug_ae_graph(trials)
+
+    edge = graph.edges["drug:selinexor", "ae:fatigue"]
+    # grade 3-4 fatigue: 13% (BOSTON, selinexor arm) and 6.4% (SIENDO's selinexor trial)
+    assert (edge["weight"], edge["max_pct"], edge["trials"]) == (9.7, 13.0, 2)
+    assert edge["trial_ids"] == "doi:10.1016/S0140-6736(20)32292-3;doi:10.1200/JCO.21.01829"
+    assert graph.nodes["drug:selinexor"] == {"label": "selinexor", "kind": "drug"}
+    assert graph.nodes["ae:fatigue"] == {"label": "fatigue", "kind": "adverse_event"}
+
+
+def test_graph_drug_drug_counts_trials_pairing_two_drugs_in_the_gold_set():
+    trials = [TrialFacts.from_summary(gold(i)) for i in ("aacr2025:CT264", "doi:10.1200/JCO.22.00972")]
+
+    graph = drug_drug_graph(trials)
+
+    assert sorted(graph.nodes) == ["drug:cabozantinib", "drug:ipilimumab", "drug:nivolumab"]
+    assert edges(graph)[("drug:ipilimumab", "drug:nivolumab")]["weight"] == 2
+    assert {key: data["weight"] for key, data in edges(graph).items()} == {
+        ("drug:cabozantinib", "drug:ipilimumab"): 1, ("drug:cabozantinib", "drug:nivolumab"): 1,
+        ("drug:ipilimumab", "drug:nivolumab"): 2}
+
+
+# --- from the records of real corpus abstracts -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def corpus_trials(corpus_jsonl) -> list[TrialFacts]:
+    from kg.inputs import read_inputs
+    from kg.pipeline import extract_one
+
+    return [TrialFacts.from_record(extract_one(abstract)) for abstract in read_inputs([str(corpus_jsonl)])]
+
+
+def test_graph_drug_ae_on_corpus_abstracts(corpus_trials):
+    graph = drug_ae_graph(corpus_trials)
+
+    # 3 drugs (navicixizumab, paclitaxel, bt5528) + 4 events; 2 x 3 + 1 x 1 edges
+    assert (graph.number_of_nodes(), graph.number_of_edges()) == (7, 7)
+    assert {key: data["weight"] for key, data in edges(graph).items()} == {
+        ("drug:navicixizumab", "ae:hypertension"): 40.9, ("drug:navicixizumab", "ae:neutropenia"): 6.8,
+        ("drug:navicixizumab", "ae:thrombocytopenia"): 4.5, ("drug:paclitaxel", "ae:hypertension"): 40.9,
+        ("drug:paclitaxel", "ae:neutropenia"): 6.8, ("drug:paclitaxel", "ae:thrombocytopenia"): 4.5,
+        ("drug:bt5528", "ae:neutropenia/neutrophil count decrease"): 22.2}
+
+
+def test_graph_trial_drug_on_corpus_abstracts(corpus_trials):
+    graph = trial_drug_graph(corpus_trials)
+
+    trials = {n for n, d in graph.nodes(data=True) if d["bipartite"] == 0}
+    drugs = {n for n, d in graph.nodes(data=True) if d["bipartite"] == 1}
+    assert len(trials) == 5 and len(drugs) == 11
+    assert graph.number_of_edges() == 2 + 1 + 3 + 2 + 3
+    assert nx.is_bipartite(graph)
+    edge = graph.edges["trial:doi:10.1200/JCO.21.01801", "drug:navicixizumab"]
+    assert (edge["weight"], edge["doses"]) == (2, "3 mg/kg; 4 mg/kg")
+
+
+def test_graph_drug_drug_on_corpus_abstracts(corpus_trials):
+    graph = drug_drug_graph(corpus_trials)
+
+    # one pair + three pairs + one pair + three pairs; bt5528 is given alone and is no node
+    assert (graph.number_of_nodes(), graph.number_of_edges()) == (10, 8)
+    assert "drug:bt5528" not in graph
+    assert all(data["weight"] == 1 for _, _, data in graph.edges(data=True))
+
+
+def test_graph_of_records_equals_graph_of_gold_summaries(corpus_trials):
+    gold_trials = [TrialFacts.from_summary(gold(i)) for i in CORPUS_IDS]
+
+    for kind in ("drug-ae", "drug-drug"):
+        extracted, expected = build_graph(kind, corpus_trials), build_graph(kind, gold_trials)
+        assert edges(extracted) == edges(expected), kind
+
+
+# --- the command --------------------------------------------------------------------------------------
+
+
+def test_graph_top_prints_the_strongest_edges_of_the_seed(capsys):
+    code, out, err = run(capsys, "graph", str(SEED), "--kind", "drug-ae", "--top", "3")
+
+    assert (code, err) == (0, "")
+    assert out == (
+        "drug       adverse event     grade>=3 % (mean)  max %  trials\n"
+        "anlotinib  thrombocytopenia              43.59  43.59       1\n"
+        "lvgn6051   thrombocytopenia              43.59  43.59       1\n"
+        "anlotinib  ast increased                 12.82  12.82       1\n")
+
+
+@pytest.mark.parametrize("kind, nodes, edge_count", [("drug-ae", 7, 7), ("trial-drug", 16, 11), ("drug-drug", 10, 8)],
+                         ids=["drug-ae", "trial-drug", "drug-drug"])
+def test_graph_exports_graphml_that_networkx_reads_back(capsys, tmp_path, corpus_jsonl, kind, nodes, edge_count):
+    out_path = tmp_path / f"{kind}.graphml"
+
+    code, out, err = run(capsys, "graph", str(corpus_jsonl), "--kind", kind, "-o", str(out_path))
+
+    assert (code, out, err) == (0, "", "")
+    graph = nx.read_graphml(out_path)
+    assert (graph.number_of_nodes(), graph.number_of_edges()) == (nodes, edge_count)
+    assert all("weight" in data for _, _, data in graph.edges(data=True))
+
+
+def test_graph_exports_node_link_json(capsys, tmp_path, corpus_jsonl):
+    out_path = tmp_path / "drug-ae.json"
+
+    code, _, _ = run(capsys, "graph", str(corpus_jsonl), "--kind", "drug-ae", "-o", str(out_path))
+
+    assert code == 0
+    data = json.loads(out_path.read_text(encoding="utf-8"))
+    graph = nx.node_link_graph(data, edges="edges")
+    assert graph.is_directed() and (graph.number_of_nodes(), graph.number_of_edges()) == (7, 7)
+    assert graph.edges["drug:bt5528", "ae:neutropenia/neutrophil count decrease"]["weight"] == 22.2
+
+
+def test_graph_unknown_suffix_is_a_usage_error_and_writes_nothing(capsys, tmp_path):
+    out_path = tmp_path / "graph.txt"
+
+    code, out, err = run(capsys, "graph", str(SEED), "--kind", "drug-ae", "-o", str(out_path))
+
+    assert (code, out) == (2, "")
+    assert err == (f"kg: error: {out_path}: cannot tell the export format from the suffix; use .graphml (GraphML) "
+                   "or .json (node-link JSON)\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_graph_kind_is_required_and_the_error_is_one_line(capsys):
+    code, out, err = run(capsys, "graph", str(SEED))
+
+    assert (code, out) == (2, "")
+    assert err == "kg: error: Missing option '--kind'. Choose from: drug-ae, trial-drug, drug-drug\n"
+
+
+def test_graph_missing_input_exits_2_and_writes_nothing(capsys, tmp_path):
+    out_path = tmp_path / "g.json"
+
+    code, out, err = run(capsys, "graph", str(tmp_path / "absent.txt"), "--kind", "drug-drug", "-o", str(out_path))
+
+    assert (code, out) == (2, "")
+    assert err == f"kg: error: {tmp_path / 'absent.txt'}: no such file\n"
+    assert not out_path.exists()
+
+
+def test_graph_table_of_an_empty_network_is_its_header():
+    assert edge_table(nx.Graph(), "drug-drug", 5) == "drug  drug  trials  trial ids\n"
