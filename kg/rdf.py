@@ -19,6 +19,7 @@ from rdflib.namespace import PROV, XSD
 
 from kg import __version__
 from kg.errors import KgError
+from kg.infer import add_inferred_denominators
 from kg.records import Datatype, Decimals, Extracted, Iri, Record, TrialAbstract, Vocab
 from kg.vocab import KG
 from extractors.parsing import decimals
@@ -116,6 +117,8 @@ def record_graph(record: TrialAbstract, graph: Graph | None = None) -> Graph:
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True)
     walk(graph, iri, record)
+    # Percentages without their own N get the population their abstract's other pairs imply (kg/infer.py).
+    add_inferred_denominators(graph, record, iri, TOOL)
     activity = URIRef(f"{iri}/extraction")
     graph.add((iri, PROV.wasGeneratedBy, activity))
     graph.add((activity, RDF.type, PROV.Activity))

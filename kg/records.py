@@ -157,6 +157,8 @@ class DltAtDose(Record):
     value: Annotated[ExtractedNumber, Iri(KG.doseValue)] = Field(description="Dose amount.")
     unit: Annotated[ExtractedStr, Iri(KG.doseUnit), Vocab("units")] = Field(description="Canonical dose unit.")
     n: Annotated[ExtractedInt, Iri(KG.dltCount)] = Field(description="DLTs at that dose level.")
+    cohort: Annotated[ExtractedInt | None, Iri(KG.cohortSize)] = Field(
+        None, description="Patients treated (or DLT-evaluable) at the dose level, where the text states it.")
 
 
 class DltEvent(Record):
@@ -179,6 +181,8 @@ class Responder(Record):
     histology: Annotated[ExtractedStr | None, Iri(KG.histology)] = Field(None, description="Histology, lower case.")
     shrinkage_pct: Annotated[ExtractedNumber | None, Iri(KG.tumourShrinkage), Decimals(KG.tumourShrinkageDecimals)] = Field(
         None, description="Tumour shrinkage, %.")
+    growth_pct: Annotated[ExtractedNumber | None, Iri(KG.tumourGrowth)] = Field(
+        None, description="Tumour growth (increase of the sum of target-lesion diameters), %, where the text states it.")
     week: Annotated[ExtractedInt | None, Iri(KG.week)] = Field(None, description="Week of the assessment.")
     cycles: Annotated[ExtractedInt | None, Iri(KG.cycleCount)] = Field(None, description="Cycles received so far.")
 

@@ -40,6 +40,35 @@ class ShapeResult(BaseModel):
     spans: list[SpanRef]
 
 
+def _memoise_sparql_checks() -> None:
+    """Check each SPARQL constraint's text once per process, not once per focus node.
+
+    pySHACL re-runs its syntax checks (no MINUS, VALUES, SERVICE...) on the constraint text for every
+    focus node, with regular expressions that backtrack quadratically on long queries (3 ms for one of
+    our constraints, more than the query itself). The checks depend only on the text and on which
+    variables may be pre-bound, so their verdict is remembered; a failing text still raises every time.
+    """
+    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+
+    original = SPARQLQueryHelper.check_invalid_sparql
+    if getattr(original, "kg_memoised", False):
+        return
+    passed: set[tuple[str, bool, tuple[str, ...]]] = set()
+
+    def check_invalid_sparql(self, sparql_text, valuenode=None, extravars=None):
+        key = (sparql_text, valuenode is not None, tuple(sorted(extravars or ())))
+        if key not in passed:
+            original(self, sparql_text, valuenode=valuenode, extravars=extravars)
+            passed.add(key)
+        return True
+
+    check_invalid_sparql.kg_memoised = True
+    SPARQLQueryHelper.check_invalid_sparql = check_invalid_sparql
+
+
+_memoise_sparql_checks()
+
+
 @functools.cache
 def shapes_graph() -> Graph:
     graph = Graph()

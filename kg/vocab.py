@@ -148,6 +148,7 @@ class KG(DefinedNamespace):
     sourceField: URIRef
     stableDiseaseCount: URIRef
     supportCount: URIRef
+    tumourGrowth: URIRef
     tumourShrinkage: URIRef
     tumourShrinkageDecimals: URIRef
     week: URIRef

@@ -1,0 +1,191 @@
+"""The inferred denominator: the N that percentages without their own N most likely refer to.
+
+An abstract often writes "31 pts (79%) had ECOG PS 1" or "thrombocytopenia (43.59%)" without saying of
+how many. The population is then whatever N the other n (x%) pairs of the abstract fit: GRIM-style
+reasoning (Brown & Heathers 2017, Soc Psychol Personal Sci 8:363), applied to percent-ratio pairs as in
+Wren 2018 (Bioinformatics 34:1758). This module only *prepares* the graph: it picks the N that the most
+figures fit at the text's rounding and records it, with the figures that fit it (``prov:wasDerivedFrom``)
+and their number (``kg:supportCount``), as a ``kg:InferredDenominator`` that every such figure links to
+(``kg:inferredDenominator``). It never decides that a figure is wrong: the shapes of
+``ontology/shapes/percentages.ttl`` judge every figure against the N recorded here, and say in their
+message that N was inferred.
+
+The fit test below is therefore a means of choosing N, not a check; its verdict is never reported.
+
+Clusters: the best-supported N is the main population. Figures that do not fit it may still share
+another N (a second arm, a subgroup): an N that at least ``MIN_CLUSTER_SUPPORT`` of them fit becomes a
+population of its own and they link to it. Whatever fits no population links to the main one, where
+the shapes judge it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import PROV, XSD
+
+from kg.build import TREATED_POPULATION_RULE
+from kg.records import AdverseEventFigure, CountFigure, TrialAbstract
+from kg.vocab import KG
+from extractors.parsing import decimals
+
+# A second population needs at least this many figures of its own; fewer is chance (a 0-decimal
+# percentage fits one N in every few).
+MIN_CLUSTER_SUPPORT = 2
+MAX_CLUSTERS = 3
+# Largest N tried for figures that state only a percentage (GRIM inference); larger N fit everything.
+MAX_GRIM_N = 1000
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One figure whose phrase states no N: its IRI, its count (if stated) and its percentage as the
+    integer ``scaled`` = percentage x 10**decimals (86.21 -> 8621 at 2 decimals)."""
+
+    iri: URIRef
+    n: int | None
+    scaled: int
+    decimals: int
+
+    @property
+    def unit(self) -> int:
+        """100% in the percentage's own scale."""
+        return 100 * 10 ** self.decimals
+
+    def informative(self, size: int) -> bool:
+        """Whether fitting ``size`` says anything: a count always does (unless 0 of 0%); a bare
+        percentage only while not every value at its precision is attainable (size < 100 x 10**decimals)."""
+        if self.n is not None:
+            return self.scaled > 0 or self.n > 0
+        return self.scaled > 0 and size < self.unit
+
+
+def scaled_percentage(text: str) -> tuple[int, int] | None:
+    """(percentage x 10**decimals, decimals) of a literal as the text wrote it: '86.21' -> (8621, 2)."""
+    places = decimals(text)
+    try:
+        value = Decimal(text.strip().replace("\u00b7", ".").replace(",", ""))
+    except InvalidOperation:
+        return None
+    return int(value.scaleb(places)), places
+
+
+def fits(pair: Pair, size: int) -> bool:
+    """Whether the figure could be k/size at its rounding, rounded half up or truncated (k its count,
+    or any k for a bare percentage). Integer arithmetic: 100 k / size at 10**decimals is
+    floor(unit k / size) truncated and floor((2 unit k + size) / 2 size) rounded."""
+    if size <= 0:
+        return False
+    unit = pair.unit
+    if pair.n is not None:
+        counts = [pair.n]
+    else:
+        low = pair.scaled * size // unit
+        counts = [low, low + 1]
+    return any(0 <= k <= size and pair.scaled in (unit * k // size, (2 * unit * k + size) // (2 * size)) for k in counts)
+
+
+def candidates(pairs: list[Pair], stated: set[int]) -> set[int]:
+    """Every N some figure fits, found from the figures themselves (N near 100 n / pct), plus the stated sizes."""
+    found = {size for size in stated if size > 0}
+    for pair in pairs:
+        if pair.n is not None and pair.scaled > 0:
+            # 100 n / N rounds or truncates to pct only for pct - 0.5 step <= 100 n / N < pct + 1 step.
+            low = pair.unit * pair.n // (pair.scaled + 1)
+            high = -(-2 * pair.unit * pair.n // max(2 * pair.scaled - 1, 1))
+            found.update(size for size in range(max(low, pair.n, 1), high + 1) if fits(pair, size))
+    if any(pair.n is None and pair.informative(1) for pair in pairs):
+        largest = max((pair.n or 0) for pair in pairs)
+        found.update(range(max(largest, 1), MAX_GRIM_N + 1))
+    return found
+
+
+def best_size(pairs: list[Pair], stated: set[int]) -> tuple[int | None, list[Pair]]:
+    """The N the most figures fit (ties: a size the text states, then the smallest) and those figures."""
+    best: tuple[int, bool, int] | None = None
+    best_support: list[Pair] = []
+    for size in candidates(pairs, stated):
+        support = [pair for pair in pairs if pair.informative(size) and fits(pair, size)]
+        key = (len(support), size in stated, -size)
+        if best is None or key > best:
+            best, best_support = key, support
+    if best is None or (best[0] == 0 and not best[1]):
+        return None, []
+    return -best[2], best_support
+
+
+def stated_sizes(record: TrialAbstract) -> set[int]:
+    """Population sizes the text states: enrolled, parts, arms, evaluable, and figures' own N."""
+    values = [record.enrolled] + [part.n for part in record.enrolled_parts]
+    for arm in record.arms:
+        values.append(arm.n)
+        if arm.efficacy is not None:
+            values.append(arm.efficacy.evaluable)
+    if record.efficacy is not None:
+        values.append(record.efficacy.evaluable)
+    for figure in [*record.ae, *record.counts]:
+        if figure.denominator is not None and figure.denominator.rule != TREATED_POPULATION_RULE:
+            values.append(figure.denominator)
+    return {value.value for value in values if value is not None}
+
+
+def ungrounded(figure: AdverseEventFigure | CountFigure) -> bool:
+    """Whether the figure's phrase states no N (no denominator, or the treated population carried over)."""
+    return figure.denominator is None or figure.denominator.rule == TREATED_POPULATION_RULE
+
+
+def pairs_of(record: TrialAbstract, base: URIRef) -> list[Pair]:
+    pairs = []
+    for name, figures in (("ae", record.ae), ("counts", record.counts)):
+        for index, figure in enumerate(figures):
+            if figure.pct is None or not ungrounded(figure):
+                continue
+            scaled = scaled_percentage(figure.pct.text)
+            if scaled is None:
+                continue
+            pairs.append(Pair(URIRef(f"{base}/{name}/{index}"), figure.n.value if figure.n is not None else None, *scaled))
+    return pairs
+
+
+def clusters(pairs: list[Pair], stated: set[int]) -> list[tuple[int | None, list[Pair]]]:
+    """The main population (best-supported N) and further ones that at least MIN_CLUSTER_SUPPORT figures fit."""
+    size, support = best_size(pairs, stated)
+    found = [(size, support)]
+    rest = [pair for pair in pairs if pair not in support]
+    while rest and len(found) < MAX_CLUSTERS:
+        size, support = best_size(rest, stated)
+        if size is None or len(support) < MIN_CLUSTER_SUPPORT:
+            break
+        found.append((size, support))
+        rest = [pair for pair in rest if pair not in support]
+    return found
+
+
+def add_inferred_denominators(graph: Graph, record: TrialAbstract, base: URIRef, agent: URIRef) -> None:
+    """Write the inferred populations of ``record`` into ``graph`` and link every figure without its own N."""
+    pairs = pairs_of(record, base)
+    if not pairs:
+        return
+    activity = URIRef(f"{base}/denominator-inference")
+    graph.add((activity, RDF.type, PROV.Activity))
+    graph.add((activity, PROV.wasAssociatedWith, agent))
+    linked: set[URIRef] = set()
+    nodes = []
+    for index, (size, support) in enumerate(clusters(pairs, stated_sizes(record))):
+        node = URIRef(f"{base}/inferred_denominator/{index}")
+        nodes.append(node)
+        graph.add((node, RDF.type, KG.InferredDenominator))
+        graph.add((node, PROV.wasGeneratedBy, activity))
+        graph.add((node, KG.supportCount, Literal(len(support), datatype=XSD.integer)))
+        if size is not None:
+            graph.add((node, KG.size, Literal(size, datatype=XSD.integer)))
+        for pair in support:
+            graph.add((node, PROV.wasDerivedFrom, pair.iri))
+            if pair.iri not in linked:
+                graph.add((pair.iri, KG.inferredDenominator, node))
+                linked.add(pair.iri)
+    for pair in pairs:
+        if pair.iri not in linked:
+            graph.add((pair.iri, KG.inferredDenominator, nodes[0]))
