@@ -173,8 +173,10 @@ def unit_table() -> list[tuple[str, re.Pattern[str]]]:
 
 
 def unit_regex() -> str:
-    # A unit ends at a word boundary or at punctuation ('mg/kg)' or 'mg,'), never inside a word ('mgs').
-    return "(?:" + "|".join(pattern.pattern for _, pattern in unit_table()) + r")(?![A-Za-z])"
+    # A unit ends at a word boundary or at punctuation ('mg/kg)' or 'mg,'), never inside a word ('mgs'),
+    # and never where a concentration or exposure goes on ('ng/mL', 'mg/dL', 'ug*h/mL', 'ug\u00b7h/mL').
+    return ("(?:" + "|".join(pattern.pattern for _, pattern in unit_table())
+            + r")(?![A-Za-z])(?![ ]?[\u00b7*\u22c5\u00d7][ ]?h|[ ]?/[ ]?(?:m?l|dl|h|hr|min)\b)")
 
 
 def canonical_unit(surface: str) -> str | None:

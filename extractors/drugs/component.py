@@ -69,6 +69,12 @@ def find_drug_names(text: str, rows) -> tuple[dict[str, str], list[tuple[int, in
         for match in pattern.finditer(text):
             start, end = match.span("drug")
             found.append((start, end, match.group("drug"), row.id))
+    # A name the text taught once ('Zoldonrasib, an oral G12D inhibitor') is a drug wherever it appears.
+    defined = {surface for _, _, surface, rule in found if rule == "drug-defined-as-agent"}
+    if defined:
+        taught = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(defined, key=len, reverse=True)))
+                            + r")(?![\w-])", re.IGNORECASE)
+        found.extend((m.start(), m.end(), m.group(), "drug-defined-as-agent") for m in taught.finditer(text))
     names = {surface.lower() for _, _, surface, _ in found} | {key(surface) for _, _, surface, _ in found}
     for row, pattern in rows:
         if row.label != "alias":
