@@ -24,8 +24,10 @@ MAX_TERM_WORDS = 7
 NOT_A_TERM = compile_regex(
     r"\b(?:<<PTS>>|response|responses|ORR|DCR|CBR|rate|rates|survival|PFS|OS|CI|months?|weeks?|years?|days?|median|"
     r"disease<<SP>>control|PR|CR|SD|PD|dose|doses|cohorts?|arms?|groups?|level|levels|mg|versus|vs|placebo|"
-    r"combination|monotherapy|alone|respectively|total|overall|both|each|all|p|HR|OR|ratio|follow-up)\b"
+    r"combination|monotherapy|alone|respectively|total|overall|both|each|all|p|HR|OR|ratio|follow-up|which|that|"
+    r"reported|only|interest|deaths?|died|n|<<NUMWORD>>)\b|\d"
 )
+LEADING_WORDS = re.compile(r"^(?:(?:a|an|the|of|and|or|worse|higher|greater|above|more|any)\s+)+", re.IGNORECASE)
 OPENERS, CLOSERS = "([", ")]"
 ABBREVIATION_BEFORE = re.compile(r"\s*\([A-Za-z][\w-]{0,12}\)\s*$")
 
@@ -92,6 +94,7 @@ class AdverseEventFinder(RuleComponent):
                 continue
             groups = bracket_groups(text, start, end)
             self._last_term: list[Part] | None = None
+            self._first_figure: int | None = None
             for row, pattern in self.figures:
                 for match in pattern.finditer(text, start, end):
                     if overlaps(match.start("pct"), match.end("pct"), taken):
@@ -125,11 +128,20 @@ class AdverseEventFinder(RuleComponent):
             return None
         if group is None:
             self._last_term = term_parts
+        term_start = min(p.start for p in term_parts)
+        if self._first_figure is None or term_start < self._first_figure:
+            self._first_figure = term_start if term_start < anchor else anchor
         if not any(p.role == "grade" for p in term_parts):
-            grade_end = anchor
-            before = list(GRADE.finditer(text, sentence_start, grade_end))
-            if before:
-                term_parts = term_parts + [Part("grade", before[-1].start(), before[-1].end())]
+            # A grade qualifies this figure if it heads the sentence's list (before its first figure) or
+            # stands inside this figure's own bracket ('(all grades, 74%; grade 3/4, 7%)'); a grade of an
+            # earlier item ('grade >=3 infections in 15%, and cytopenia in 40%') does not.
+            limit = self._first_figure if self._first_figure is not None else anchor
+            candidates = list(GRADE.finditer(text, sentence_start, min(limit, anchor)))
+            if group is not None:
+                candidates += list(GRADE.finditer(text, group[0], anchor))
+            if candidates:
+                chosen = max(candidates, key=lambda m: m.start())
+                term_parts = term_parts + [Part("grade", chosen.start(), chosen.end())]
         return Fact("ae", rule, tuple(term_parts + figure_parts))
 
     def term_before(self, text: str, sentence_start: int, bracket: int) -> list[Part] | None:
@@ -150,7 +162,18 @@ class AdverseEventFinder(RuleComponent):
         if grade:
             parts.append(Part("grade", grade.start(), grade.end()))
             term_start = grade.end()
+        if not parts:
+            # 'grade 3 or worse adverse events': the boundary 'or' cut the grade; take it back.
+            for grade in GRADE.finditer(text, max(sentence_start, term_start - 30), bracket):
+                if grade.start() < term_start <= grade.end() + 1 or grade.end() <= term_start <= grade.end() + 1:
+                    parts.append(Part("grade", grade.start(), grade.end()))
+                    term_start = max(term_start, grade.end())
+                    break
         term = text[term_start:bracket]
+        leading = LEADING_WORDS.match(term.lstrip())
+        if leading:
+            term_start += (len(term) - len(term.lstrip())) + leading.end()
+            term = text[term_start:bracket]
         stripped = term.strip(" \u00a0-,")
         if not stripped or not stripped[0].isalpha() or len(stripped.split()) > MAX_TERM_WORDS:
             return None
