@@ -159,14 +159,36 @@ def build_ae(fact: FactView, treated: Extracted | None) -> AdverseEventFigure | 
 RATE_FIELDS = {"ORR": "orr", "DCR": "dcr", "CBR": "cbr"}
 
 
-def build_efficacy(rate_facts: list[FactView], evaluable: Extracted | None, categories: dict[str, Extracted],
-                   category_mentions: dict[str, Extracted], category_rates: list[CategoryRate],
-                   ) -> tuple[ResponseSummary | None, list[Arm]]:
-    """The trial's response summary, and arms for rates the text states once per arm.
+COUNT_FIELDS = {"CR": "complete_response", "PR": "partial_response", "SD": "stable_disease", "PD": "progressive_disease"}
 
-    A rate name with one value belongs to the whole evaluable population; a name with several values
-    ('ORRs were 20.7% ... and 19.3% ...') gives one arm per value, labelled by the drug named with it.
+
+def summary_fields(counts: dict[str, tuple[Extracted, Extracted, Extracted | None]]) -> dict[str, Any]:
+    """ResponseSummary fields for one population's best-response counts (and their shares, if stated)."""
+    fields: dict[str, Any] = {COUNT_FIELDS[c]: n for c, (n, _, _) in counts.items() if c in COUNT_FIELDS}
+    fields["other_categories"] = [CategoryCount(category=mention, n=n)
+                                  for c, (n, mention, _) in counts.items() if c not in COUNT_FIELDS]
+    fields["category_rates"] = [CategoryRate(category=mention, pct=pct)
+                                for _, (_, mention, pct) in counts.items() if pct is not None]
+    return fields
+
+
+def build_efficacy(rate_facts: list[FactView], response_facts: list[FactView], evaluable: Extracted | None,
+                   ) -> tuple[ResponseSummary | None, list[Arm]]:
+    """The trial's response summary, and arms for counts or rates the text states once per arm.
+
+    A category or rate with one value (however often restated) belongs to the whole evaluable
+    population; one with several values ('ORRs were 20.7% ... and 19.3% ...', '3 PR in part 1 and 1 PR
+    in part 2') gives one arm per value, labelled by the drug named with it where there is one.
     """
+    counts: dict[str, list[tuple[Extracted, Extracted, Extracted | None]]] = {}
+    for fact in response_facts:
+        span = fact.span("category")
+        category = response_category(span.text) if span is not None else None
+        n = fact.number("n", integer=True)
+        if category is None or n is None:
+            continue
+        if all(existing.value != n.value for existing, _, _ in counts.get(category, [])):
+            counts.setdefault(category, []).append((n, fact.value("category", category), fact.number("pct")))
     values: dict[str, list[tuple[Extracted, Extracted | None]]] = {}
     for fact in rate_facts:
         span = fact.span("rate")
@@ -179,23 +201,25 @@ def build_efficacy(rate_facts: list[FactView], evaluable: Extracted | None, cate
         if all(existing.value != pct.value or existing.start != pct.start for existing, _ in values.get(name, [])):
             values.setdefault(name, []).append((pct, label))
     trial_rates = {RATE_FIELDS[name]: found[0][0] for name, found in values.items() if len(found) == 1}
+    trial_counts = {category: found[0] for category, found in counts.items() if len(found) == 1}
     arms: dict[str, dict[str, Any]] = {}
     for name, found in values.items():
         if len(found) < 2:
             continue
         for index, (pct, label) in enumerate(found):
             key = label.value if label is not None else f"{name}#{index}"
-            arm = arms.setdefault(key, {"label": label, "rates": {}})
-            arm["rates"].setdefault(RATE_FIELDS[name], pct)
+            arm = arms.setdefault(key, {"label": label, "fields": {}})
+            arm["fields"].setdefault(RATE_FIELDS[name], pct)
+    for category, found in counts.items():
+        if len(found) < 2:
+            continue
+        for index, entry in enumerate(found):
+            arm = arms.setdefault(f"{category}#{index}", {"label": None, "fields": {}})
+            arm["fields"].update(summary_fields({category: entry}))
     efficacy = None
-    if evaluable or categories or trial_rates or category_rates:
-        efficacy = ResponseSummary(
-            evaluable=evaluable, complete_response=categories.get("CR"), partial_response=categories.get("PR"),
-            stable_disease=categories.get("SD"), progressive_disease=categories.get("PD"),
-            other_categories=[CategoryCount(category=category_mentions[c], n=categories[c])
-                              for c in ("uPR", "MR") if c in categories],
-            category_rates=category_rates, **trial_rates)
-    return efficacy, [Arm(arm=arm["label"], efficacy=ResponseSummary(**arm["rates"])) for arm in arms.values()]
+    if evaluable or trial_counts or trial_rates:
+        efficacy = ResponseSummary(evaluable=evaluable, **summary_fields(trial_counts), **trial_rates)
+    return efficacy, [Arm(arm=arm["label"], efficacy=ResponseSummary(**arm["fields"])) for arm in arms.values()]
 
 
 def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) -> TrialAbstract:
@@ -224,20 +248,7 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
              for f in kind("part") if (n := f.number("n", integer=True)) is not None]
     evaluable = first(f.number("n", integer=True) for f in kind("evaluable"))
 
-    categories: dict[str, Extracted] = {}
-    category_mentions: dict[str, Extracted] = {}
-    category_rates: list[CategoryRate] = []
-    for fact in kind("response"):
-        span = fact.span("category")
-        category = response_category(span.text) if span is not None else None
-        n = fact.number("n", integer=True)
-        if category and n is not None and category not in categories:
-            categories[category] = n
-            category_mentions[category] = fact.value("category", category)
-            pct = fact.number("pct")
-            if pct is not None:
-                category_rates.append(CategoryRate(category=fact.value("category", category), pct=pct))
-    efficacy, arms = build_efficacy(kind("rate"), evaluable, categories, category_mentions, category_rates)
+    efficacy, arms = build_efficacy(kind("rate"), kind("response"), evaluable)
 
     doses = unique((build_dose(f) for f in kind("dose")), key=dose_key)
     rp2d = unique((build_dose(f) for f in kind("rp2d")), key=dose_key)

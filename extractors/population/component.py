@@ -27,21 +27,22 @@ class PopulationCounter(RuleComponent):
     def find(self, doc: Doc) -> list[Fact]:
         facts = super().find(doc)
         kept: list[Fact] = []
-        rule_order = {row.id: index for index, (row, _) in enumerate(self.rows)}
         header = RESULTS_HEADER.search(self.text)
         results_start = header.start() if header else 0
 
         def rank(fact: Fact) -> tuple[int, int, int]:
-            # Results state what happened; Methods often state what was planned.
+            # Strong phrasings first ('/weak' rows only when nothing else says it); then Results, which
+            # state what happened where Methods often state a plan; then the first statement.
             position = fact.parts[0].start
-            return (0 if position >= results_start else 1, rule_order[fact.rule], position)
+            return (1 if fact.kind.endswith("/weak") else 0, 0 if position >= results_start else 1, position)
 
         best: dict[str, Fact] = {}
         for fact in facts:
-            if fact.kind in self.single:
-                current = best.get(fact.kind)
+            kind = fact.kind.split("/")[0]
+            if kind in self.single:
+                current = best.get(kind)
                 if current is None or rank(fact) < rank(current):
-                    best[fact.kind] = fact
+                    best[kind] = fact
             else:
                 kept.append(fact)
         kept.extend(best.values())
