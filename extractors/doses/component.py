@@ -43,7 +43,7 @@ def main_drug(doc: Doc) -> tuple[int, int] | None:
 class DoseFinder(RuleComponent):
     package = "extractors.doses"
     span_key = "kg_doses"
-    context_labels = frozenset({"rp2d-cue", "rp2d-link", "rp2d-negation"})
+    context_labels = frozenset({"rp2d-cue", "rp2d-link", "rp2d-negation", "dose-not-a-level"})
 
     def find(self, doc: Doc) -> list[Fact]:
         self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))
@@ -54,6 +54,9 @@ class DoseFinder(RuleComponent):
         return doses + self.rp2d(self.text, doses)
 
     def resolve(self, doc: Doc, row: PatternRow, match: re.Match[str]) -> list[Fact]:
+        before = self.text[max(0, match.start() - 60):match.start()]
+        if any(pattern.search(before) for r, pattern in self.rows if r.label == "dose-not-a-level"):
+            return []
         unit = Part("unit", *match.span("unit"))
         if "values" in match.groupdict() and match.group("values") is not None:
             offset = match.start("values")

@@ -75,15 +75,17 @@ def find_drug_names(text: str, rows) -> tuple[dict[str, str], list[tuple[int, in
         taught = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(defined, key=len, reverse=True)))
                             + r")(?![\w-])", re.IGNORECASE)
         found.extend((m.start(), m.end(), m.group(), "drug-defined-as-agent") for m in taught.finditer(text))
-    names = {surface.lower() for _, _, surface, _ in found} | {key(surface) for _, _, surface, _ in found}
     for row, pattern in rows:
         if row.label != "alias":
             continue
         for match in pattern.finditer(text):
-            long, short = match.group("long").lower(), key(match.group("short"))
-            # "tarlatamab (AMG 757)" and "lunresertib (lunre)": the short form names the same drug.
-            if long in names and short != long and not short.isdigit():
-                aliases[short] = long
+            short = key(match.group("short"))
+            # The long form is the drug mention that ends right before the bracket, however many words it
+            # has: 'pegylated liposomal doxorubicin (PLD)', 'tarlatamab (AMG 757)'.
+            bracket = match.start("short") - 1
+            owner = max((f for f in found if bracket - 2 <= f[1] <= bracket), key=lambda f: f[1] - f[0], default=None)
+            if owner is not None and short != key(owner[2]) and not short.isdigit():
+                aliases[short] = owner[2].lower()
                 surfaces.add(match.group("short"))
     if aliases:
         alias_regex = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(surfaces, key=len, reverse=True)))
