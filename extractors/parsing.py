@@ -150,14 +150,18 @@ def response_category(text: str) -> str | None:
 
 
 def rate_name(text: str) -> str | None:
-    """ORR, DCR or CBR for a rate mention ('objective response rate', 'OR', 'disease control').
+    """ORR, DCR or CBR for a rate mention ('objective response rate', 'OR', 'disease control'); CR or PR
+    for the rate of one category ('complete response rate').
 
-    >>> rate_name("disease control rate"), rate_name("ORRs"), rate_name("clinical benefit")
-    ('DCR', 'ORR', 'CBR')
+    >>> rate_name("disease control rate"), rate_name("ORRs"), rate_name("rate of complete response or better")
+    ('DCR', 'ORR', 'CR')
     """
     lowered = text.strip().lower()
     if len(lowered) <= 4:
         lowered = lowered.rstrip("s")  # 'ORRs', 'DCRs'
+    category = re.search(r"\b(complete|partial)\s+(?:response|remission)", lowered)
+    if category and not re.search(r"complete\s+(?:or|and|/)\s+partial|partial\s+(?:or|and|/)\s+complete", lowered):
+        return "CR" if category.group(1) == "complete" else "PR"
     if "control" in lowered or lowered == "dcr":
         return "DCR"
     if "benefit" in lowered or lowered == "cbr":

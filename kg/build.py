@@ -162,11 +162,11 @@ RATE_FIELDS = {"ORR": "orr", "DCR": "dcr", "CBR": "cbr"}
 COUNT_FIELDS = {"CR": "complete_response", "PR": "partial_response", "SD": "stable_disease", "PD": "progressive_disease"}
 
 
-def summary_fields(counts: dict[str, tuple[Extracted, Extracted, Extracted | None]]) -> dict[str, Any]:
+def summary_fields(counts: dict[str, tuple[Extracted | None, Extracted, Extracted | None]]) -> dict[str, Any]:
     """ResponseSummary fields for one population's best-response counts (and their shares, if stated)."""
-    fields: dict[str, Any] = {COUNT_FIELDS[c]: n for c, (n, _, _) in counts.items() if c in COUNT_FIELDS}
+    fields: dict[str, Any] = {COUNT_FIELDS[c]: n for c, (n, _, _) in counts.items() if c in COUNT_FIELDS and n is not None}
     fields["other_categories"] = [CategoryCount(category=mention, n=n)
-                                  for c, (n, mention, _) in counts.items() if c not in COUNT_FIELDS]
+                                  for c, (n, mention, _) in counts.items() if c not in COUNT_FIELDS and n is not None]
     fields["category_rates"] = [CategoryRate(category=mention, pct=pct)
                                 for _, (_, mention, pct) in counts.items() if pct is not None]
     return fields
@@ -190,6 +190,7 @@ def build_efficacy(rate_facts: list[FactView], response_facts: list[FactView], e
         if all(existing.value != n.value for existing, _, _ in counts.get(category, [])):
             counts.setdefault(category, []).append((n, fact.value("category", category), fact.number("pct")))
     values: dict[str, list[tuple[Extracted, Extracted | None]]] = {}
+    category_shares: dict[str, list[tuple[Extracted, Extracted]]] = {}
     for fact in rate_facts:
         span = fact.span("rate")
         name = rate_name(span.text) if span is not None else None
@@ -198,7 +199,10 @@ def build_efficacy(rate_facts: list[FactView], response_facts: list[FactView], e
             continue
         arm = fact.span("arm")
         label = fact.value("arm", arm.text.lower()) if arm is not None else None
-        if all(existing.value != pct.value or existing.start != pct.start for existing, _ in values.get(name, [])):
+        if name in COUNT_FIELDS:
+            # 'complete response (CR) rate was 72.3%': the share of one category.
+            category_shares.setdefault(name, []).append((pct, fact.value("rate", name)))
+        elif all(existing.value != pct.value or existing.start != pct.start for existing, _ in values.get(name, [])):
             values.setdefault(name, []).append((pct, label))
     trial_rates = {RATE_FIELDS[name]: found[0][0] for name, found in values.items() if len(found) == 1}
     trial_counts = {category: found[0] for category, found in counts.items() if len(found) == 1}
@@ -208,14 +212,26 @@ def build_efficacy(rate_facts: list[FactView], response_facts: list[FactView], e
             continue
         for index, (pct, label) in enumerate(found):
             key = label.value if label is not None else f"{name}#{index}"
+            while key in arms and RATE_FIELDS[name] in arms[key]["fields"]:
+                key += "'"  # the same drug named for two arms ('olaparib 200 mg', 'olaparib 400 mg')
             arm = arms.setdefault(key, {"label": label, "fields": {}})
-            arm["fields"].setdefault(RATE_FIELDS[name], pct)
+            arm["fields"][RATE_FIELDS[name]] = pct
     for category, found in counts.items():
         if len(found) < 2:
             continue
         for index, entry in enumerate(found):
             arm = arms.setdefault(f"{category}#{index}", {"label": None, "fields": {}})
             arm["fields"].update(summary_fields({category: entry}))
+    for category, found in category_shares.items():
+        if len(found) == 1 and category not in counts:
+            trial_counts[category] = (None, found[0][1], found[0][0])
+        elif len(found) == 1 and category in trial_counts and trial_counts[category][2] is None:
+            n, mention, _ = trial_counts[category]
+            trial_counts[category] = (n, mention, found[0][0])
+        else:
+            for index, (pct, mention) in enumerate(found):
+                arm = arms.setdefault(f"{category}-share#{index}", {"label": None, "fields": {}})
+                arm["fields"]["category_rates"] = [CategoryRate(category=mention, pct=pct)]
     efficacy = None
     if evaluable or trial_counts or trial_rates:
         efficacy = ResponseSummary(evaluable=evaluable, **summary_fields(trial_counts), **trial_rates)

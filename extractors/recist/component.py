@@ -16,7 +16,7 @@ from extractors.engine import Fact, Part, PatternRow, RuleComponent, compile_reg
 
 CONTEXT_WINDOW = 300
 PCT = compile_regex(r"(?<![\d.\u00b7])(<<PCTNUM>>)<<WS>>%")
-CI_AFTER = compile_regex(r"^<<WS>>(?:CI|confidence|credible|CrI)")
+CI_AFTER = compile_regex(r"<<WS>>(?:CI|confidence|credible|CrI)\b")
 MAX_RATES = 8
 JUST_AFTER_NAME = re.compile(r"^\s*(?:(?:was|were|is|of|:|=)\s*)*$", re.IGNORECASE)
 LABEL_WINDOW = 40
