@@ -101,7 +101,10 @@ def spans_of(data: Graph, focus: URIRef) -> list[SpanRef]:
 
 def oxigraph_store(data: Graph) -> ox.Store:
     store = ox.Store()
-    store.load(data.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+    # Sorted lines: rdflib's order follows the hash seed, and pySHACL's messages that GROUP_CONCAT several
+    # values ("19 + 21") follow the store's order, so unsorted input gives a different message per process.
+    lines = sorted(line for line in data.serialize(format="nt", encoding="utf-8").splitlines() if line.strip())
+    store.load(b"\n".join(lines) + b"\n", ox.RdfFormat.N_TRIPLES)
     return store
 
 
