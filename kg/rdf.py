@@ -10,6 +10,7 @@ timestamps: the same abstract always gives the same triples.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +22,7 @@ from kg import __version__
 from kg.errors import KgError
 from kg.infer import add_inferred_denominators
 from kg.records import Datatype, Decimals, Extracted, Iri, Record, TrialAbstract, Vocab
+from kg.sentences import sentence_context
 from kg.vocab import KG
 from extractors.parsing import decimals
 
@@ -70,7 +72,13 @@ def literal(extracted: Extracted, metadata: list[Any]) -> URIRef | Literal:
     return Literal(number, datatype=XSD.decimal)
 
 
-def add_value(graph: Graph, owner: URIRef, path: str, prop: URIRef, extracted: Extracted, metadata: list[Any]) -> None:
+# The source strings of an abstract by field ("text", "title"): given, each selector also gets the rest
+# of its sentence as oa:prefix / oa:suffix (kg.sentences), so a query can show where a number came from.
+Texts = Mapping[str, str | None]
+
+
+def add_value(graph: Graph, owner: URIRef, path: str, prop: URIRef, extracted: Extracted, metadata: list[Any],
+              texts: Texts | None = None) -> None:
     graph.add((owner, prop, literal(extracted, metadata)))
     for marker in metadata:
         if isinstance(marker, Decimals):
@@ -85,9 +93,16 @@ def add_value(graph: Graph, owner: URIRef, path: str, prop: URIRef, extracted: E
     graph.add((node, KG.rule, Literal(extracted.rule)))
     if extracted.field != "text":
         graph.add((node, KG.sourceField, Literal(extracted.field)))
+    source = texts.get(extracted.field) if texts else None
+    if source and source[extracted.start:extracted.end] == extracted.text:
+        prefix, suffix = sentence_context(source, extracted.start, extracted.end)
+        if prefix:
+            graph.add((node, OA.prefix, Literal(prefix)))
+        if suffix:
+            graph.add((node, OA.suffix, Literal(suffix)))
 
 
-def walk(graph: Graph, node: URIRef, record: Record) -> None:
+def walk(graph: Graph, node: URIRef, record: Record, texts: Texts | None = None) -> None:
     """Write any record: its class from ``rdf_type``, each field under the property its ``Iri`` names."""
     graph.add((node, RDF.type, record.rdf_type))
     for name, info in type(record).model_fields.items():
@@ -103,20 +118,23 @@ def walk(graph: Graph, node: URIRef, record: Record) -> None:
             if isinstance(item, Record):
                 child = URIRef(path)
                 graph.add((node, iri, child))
-                walk(graph, child, item)
+                walk(graph, child, item, texts)
             elif isinstance(item, Extracted):
-                add_value(graph, node, path, iri, item, info.metadata)
+                add_value(graph, node, path, iri, item, info.metadata, texts)
             else:
                 graph.add((node, iri, Literal(item)))
 
 
-def record_graph(record: TrialAbstract, graph: Graph | None = None) -> Graph:
-    """The abstract's triples, in ``graph`` if given (a Dataset's named graph), else in a new Graph."""
+def record_graph(record: TrialAbstract, graph: Graph | None = None, texts: Texts | None = None) -> Graph:
+    """The abstract's triples, in ``graph`` if given (a Dataset's named graph), else in a new Graph.
+
+    With ``texts`` (the abstract's strings by field), selectors carry their sentence as oa:prefix/oa:suffix.
+    """
     iri = abstract_iri(record.id)
     graph = graph if graph is not None else Graph(identifier=iri)
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True)
-    walk(graph, iri, record)
+    walk(graph, iri, record, texts)
     # Percentages without their own N get the population their abstract's other pairs imply (kg/infer.py).
     add_inferred_denominators(graph, record, iri, TOOL)
     activity = URIRef(f"{iri}/extraction")
@@ -128,22 +146,25 @@ def record_graph(record: TrialAbstract, graph: Graph | None = None) -> Graph:
     return graph
 
 
-def dataset(records: list[TrialAbstract]) -> Dataset:
+def dataset(records: list[TrialAbstract], texts: Sequence[Texts | None] | None = None) -> Dataset:
     ds = Dataset()
     for prefix, namespace in PREFIXES.items():
         ds.bind(prefix, namespace, override=True)
-    for record in records:
-        record_graph(record, ds.graph(abstract_iri(record.id)))
+    for index, record in enumerate(records):
+        record_graph(record, ds.graph(abstract_iri(record.id)), texts[index] if texts else None)
     return ds
 
 
-def serialise(records: list[TrialAbstract], fmt: str) -> str:
-    """turtle (one abstract), trig or nquads; N-Quads lines sorted, since rdflib's order follows the hash seed."""
+def serialise(records: list[TrialAbstract], fmt: str, texts: Sequence[Texts | None] | None = None) -> str:
+    """turtle (one abstract), trig or nquads; N-Quads lines sorted, since rdflib's order follows the hash seed.
+
+    ``texts``, parallel to ``records``, adds each value's sentence to its selector.
+    """
     if fmt == "turtle":
-        return record_graph(records[0]).serialize(format="turtle")
+        return record_graph(records[0], texts=texts[0] if texts else None).serialize(format="turtle")
     if fmt == "trig":
-        return dataset(records).serialize(format="trig")
+        return dataset(records, texts).serialize(format="trig")
     if fmt == "nquads":
-        lines = dataset(records).serialize(format="nquads").splitlines()
+        lines = dataset(records, texts).serialize(format="nquads").splitlines()
         return "".join(line + "\n" for line in sorted(set(lines)) if line.strip())
     raise KgError(f"unknown RDF format {fmt}")
