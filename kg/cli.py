@@ -8,6 +8,7 @@ catches.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -20,8 +21,10 @@ from typing import IO, Any
 import click
 
 from kg import __version__
-from kg.errors import KgError, OutputError, RecordError, UsageError
+from kg.batch import Batch, Task, process
+from kg.errors import InputError, KgError, OutputError, RecordError, UsageError
 from kg.inputs import read_inputs
+from kg.progress import Progress, count_abstracts
 from kg.pipeline import Abstract, extract_one
 from kg.records import TrialAbstract
 
@@ -58,6 +61,15 @@ class AtomicOutput:
     def write(self, text: str) -> None:
         self.stream.write(text)
 
+    def write_bytes(self, data: bytes) -> None:
+        self.stream.flush()
+        target = self.stream.buffer if hasattr(self.stream, "buffer") else None
+        if target is None:  # a text stream without bytes (pytest's capture): decode
+            self.stream.write(data.decode("utf-8"))
+        else:
+            target.write(data)
+            target.flush()
+
     def commit(self) -> None:
         if self.temp is None:
             self.stream.flush()
@@ -78,6 +90,7 @@ class Tally:
     written: int = 0
     failed: int = 0
     violations: int = 0
+    read: int = 0
 
     def exit_code(self) -> int:
         if self.failed and not self.written:
@@ -87,40 +100,56 @@ class Tally:
         return 1 if self.violations else 0
 
 
-def each_record(paths: list[str], forced_id: str | None, tally: Tally) -> Any:
-    """Yield (abstract, record) for every readable abstract; report each failure and go on."""
+def each_record(paths: list[str], forced_id: str | None, tally: Tally, task: Task = extract_one,
+                batch: Batch | None = None, progress: Progress | None = None) -> Any:
+    """Yield (abstract, task result) for every readable abstract in input order; report each failure and go on.
+
+    The task (by default the record) runs here, or in ``batch.jobs`` worker processes, or on a dask cluster.
+    """
+    batch = batch or Batch()
+    progress = progress or Progress(show=False)
     seen: set[str] = set()
-    for item in read_inputs(paths, forced_id):
-        if isinstance(item, RecordError):
-            say_error(str(item))
+
+    def unique() -> Any:
+        for item in read_inputs(paths, forced_id):
+            if not isinstance(item, RecordError):
+                if item.id in seen:
+                    tally.read += 1
+                    progress.advance()
+                    progress.echo(f"kg: warning: {item.path}:{item.line}: duplicate id {item.id} skipped (first wins)")
+                    continue
+                seen.add(item.id)
+            yield item
+
+    for item, result in process(unique(), task, batch.jobs, batch.scheduler):
+        tally.read += 1
+        progress.advance()
+        if isinstance(item, RecordError):  # reported with its id, exit 3 at the end
+            progress.echo(f"kg: error: {item}")
             tally.failed += 1
             continue
-        if item.id in seen:
-            say_warning(f"{item.path}:{item.line}: duplicate id {item.id} skipped (first wins)")
-            continue
-        seen.add(item.id)
-        try:
-            record = extract_one(item)
-        except Exception as error:  # isolate one record's failure; reported with its id, exit 3
-            say_error(str(RecordError(item.path, item.line, f"extraction failed: {type(error).__name__}: {error}", item.id)))
-            tally.failed += 1
-            continue
-        yield item, record
+        yield item, result
 
 
-def run(paths: list[str], forced_id: str | None, output: str, write_one: Callable[[AtomicOutput, Abstract, TrialAbstract, Tally], None],
-        finish: Callable[[AtomicOutput, Tally], None] | None = None) -> int:
+def run(paths: list[str], forced_id: str | None, output: str, write_one: Callable[[AtomicOutput, Abstract, Any, Tally], None],
+        finish: Callable[[AtomicOutput, Tally], None] | None = None, task: Task = extract_one,
+        batch: Batch | None = None) -> int:
+    """Read, run ``task`` on each abstract (default: extraction, so write_one gets the record), write, finish."""
+    batch = batch or Batch()
+    progress = Progress(batch.show_progress(), count_abstracts(paths) if batch.show_progress() else None)
     out = AtomicOutput(output)
     tally = Tally()
     try:
-        for abstract, record in each_record(list(paths), forced_id, tally):
-            write_one(out, abstract, record, tally)
+        for abstract, result in each_record(list(paths), forced_id, tally, task, batch, progress):
+            write_one(out, abstract, result, tally)
             tally.written += 1
         if finish is not None:
             finish(out, tally)
     except BaseException:
+        progress.close()
         out.abort()
         raise
+    progress.close(f"kg: {tally.read} read, {tally.written} written, {tally.failed} failed, {progress.seconds:.1f} s")
     code = tally.exit_code()
     if code == 2:
         out.abort()
@@ -148,6 +177,68 @@ def output_option(command: Callable) -> Callable:
                         help="Write here instead of stdout; replaced only after a successful run.")(command)
 
 
+def batch_options(command: Callable) -> Callable:
+    """--jobs, --progress and --scheduler, handed to the command as one ``batch`` argument."""
+
+    @functools.wraps(command)
+    def with_batch(*args: Any, jobs: int, progress: bool | None, scheduler: str | None, **kwargs: Any) -> Any:
+        return command(*args, batch=Batch(jobs=jobs, scheduler=scheduler, progress=progress), **kwargs)
+
+    with_batch = click.option("--scheduler", metavar="ADDRESS", default=None,
+                              help="Extract on this dask.distributed scheduler (tcp://host:8786) instead of locally.")(with_batch)
+    with_batch = click.option("--progress/--no-progress", default=None,
+                              help="Progress bar and a summary line on stderr (default: when stderr is a terminal).")(with_batch)
+    with_batch = click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+                              help="Worker processes; output order and bytes are those of a single process.")(with_batch)
+    return with_batch
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """Where the graphs are: --store DIR, or --endpoint URL (with the other endpoints and the user)."""
+
+    store: str | None = None
+    endpoint: str | None = None
+    update_endpoint: str | None = None
+    gsp_endpoint: str | None = None
+    user: str | None = None
+
+    @property
+    def given(self) -> bool:
+        return self.store is not None or self.endpoint is not None
+
+    def open(self, writable: bool = False) -> Any:
+        from kg.endpoint import Endpoints
+        from kg.store import open_store
+
+        if self.endpoint is None and (self.update_endpoint or self.gsp_endpoint or self.user):
+            raise UsageError("--update-endpoint, --gsp-endpoint and --user go with --endpoint URL")
+        endpoints = Endpoints.derive(self.endpoint, self.update_endpoint, self.gsp_endpoint, self.user) \
+            if self.endpoint is not None else None
+        return open_store(self.store, endpoints, writable)
+
+
+def store_options(command: Callable) -> Callable:
+    """--store DIR or --endpoint URL (+ --update-endpoint, --gsp-endpoint, --user), as one ``where`` argument."""
+
+    @functools.wraps(command)
+    def with_store(*args: Any, store: str | None, endpoint: str | None, update_endpoint: str | None,
+                   gsp_endpoint: str | None, user: str | None, **kwargs: Any) -> Any:
+        return command(*args, where=StoreSpec(store, endpoint, update_endpoint, gsp_endpoint, user), **kwargs)
+
+    for option in reversed([
+        click.option("--store", metavar="DIR", help="An embedded Oxigraph store (a directory)."),
+        click.option("--endpoint", metavar="URL", help="A SPARQL query endpoint instead of --store."),
+        click.option("--update-endpoint", metavar="URL",
+                     help="SPARQL update endpoint (default: /query -> /update, Oxigraph's layout; else the query URL)."),
+        click.option("--gsp-endpoint", metavar="URL",
+                     help="Graph Store Protocol endpoint (default: /query -> /store; else load by SPARQL update)."),
+        click.option("--user", metavar="USER", help="HTTP basic or digest user; password from KG_ENDPOINT_PASSWORD."),
+    ]):
+        with_store = option(with_store)
+    return with_store
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kg")
 def cli() -> None:
@@ -161,71 +252,207 @@ def cli() -> None:
 
 
 @cli.command()
+@batch_options
 @input_options
 @click.option("--format", "fmt", type=click.Choice(EXTRACT_FORMATS), default="json", show_default=True,
               help="json: records with spans; summary: SUMMARY.md's flat view; turtle (one abstract), trig, nquads: RDF.")
 @output_option
-def extract(paths: tuple[str, ...], forced_id: str | None, fmt: str, output: str) -> int:
+def extract(paths: tuple[str, ...], forced_id: str | None, fmt: str, output: str, batch: Batch) -> int:
     """Extract the facts of each abstract, one JSON line per abstract in input order (or RDF)."""
     from kg.rdf import serialise
-    from kg.summary import summarise
+    from kg.tasks import extract_formatted, texts_of
 
-    buffered: list[TrialAbstract] = []
+    buffered: list[tuple[TrialAbstract, dict]] = []
 
-    def write_one(out: AtomicOutput, abstract: Abstract, record: TrialAbstract, tally: Tally) -> None:
-        if fmt == "json":
-            out.write(json_line(record.model_dump(mode="json")))
-        elif fmt == "summary":
-            out.write(json_line(summarise(record)))
-        elif fmt == "turtle":
-            buffered.append(record)
+    def write_one(out: AtomicOutput, abstract: Abstract, result: Any, tally: Tally) -> None:
+        if fmt == "turtle":
+            buffered.append((result, texts_of(abstract)))
             if len(buffered) > 1:
                 raise UsageError("--format turtle holds one abstract; use --format trig or nquads for several")
         else:
-            out.write(serialise([record], fmt))
+            out.write(result)
 
     def finish(out: AtomicOutput, tally: Tally) -> None:
         if fmt == "turtle" and buffered:
-            out.write(serialise(buffered, "turtle"))
+            out.write(serialise([buffered[0][0]], "turtle", [buffered[0][1]]))
 
-    return run(list(paths), forced_id, output, write_one, finish)
+    return run(list(paths), forced_id, output, write_one, finish, functools.partial(extract_formatted, fmt), batch)
 
 
 @cli.command()
-@input_options
+@batch_options
+@store_options
+@click.argument("paths", nargs=-1, metavar="[PATH...]")
+@click.option("--id", "forced_id", metavar="ID",
+              help="Id of the one abstract read from a .txt file or stdin (default: file stem, or 'stdin').")
 @click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True,
               help="text: one line per result; json: one line per abstract; turtle: the sh:ValidationReport (one abstract).")
 @output_option
-def check(paths: tuple[str, ...], forced_id: str | None, fmt: str, output: str) -> int:
-    """Validate each abstract against the SHACL shapes; exit 1 if any has a Violation."""
-    from kg.rdf import record_graph
-    from kg.shacl import validate
+def check(paths: tuple[str, ...], forced_id: str | None, fmt: str, output: str, batch: Batch, where: StoreSpec) -> int:
+    """Validate each abstract against the SHACL shapes; exit 1 if any has a Violation.
 
+    With --store or --endpoint instead of PATH..., run the shapes' SPARQL constraints once over the whole
+    store (set-level queries) and list each abstract with a result (no 'conforms' lines).
+    """
+    from kg.tasks import check_outcome
+
+    if where.given:
+        if paths:
+            raise UsageError("give PATH... or --store/--endpoint, not both")
+        return check_store_command(where, fmt, output)
+    if not paths:
+        raise UsageError("Missing argument 'PATH...' (or --store DIR / --endpoint URL).")
     reports = []
 
-    def write_one(out: AtomicOutput, abstract: Abstract, record: TrialAbstract, tally: Tally) -> None:
-        conforms, results, report = validate(record_graph(record))
-        if not conforms:
+    def write_one(out: AtomicOutput, abstract: Abstract, outcome: Any, tally: Tally) -> None:
+        if not outcome.conforms:
             tally.violations += 1
         if fmt == "json":
-            out.write(json_line({"id": record.id, "conforms": conforms,
-                                 "violations": [result.model_dump() for result in results]}))
+            out.write(json_line({"id": outcome.id, "conforms": outcome.conforms,
+                                 "violations": [result.model_dump() for result in outcome.results]}))
         elif fmt == "text":
-            for result in results:
-                spans = ", ".join(f"{'' if s.field == 'text' else s.field + ':'}{s.start}-{s.end}" for s in result.spans)
-                out.write(f"{record.id}: {result.severity} {result.shape}: {result.message} [{spans}]\n")
-            if conforms:
-                out.write(f"{record.id}: conforms\n")
+            for result in outcome.results:
+                out.write(f"{outcome.id}: {result_line(result)}\n")
+            if outcome.conforms:
+                out.write(f"{outcome.id}: conforms\n")
         else:
-            reports.append(report)
+            reports.append(outcome.report_turtle)
             if len(reports) > 1:
                 raise UsageError("--format turtle holds one report; use --format json for several abstracts")
 
     def finish(out: AtomicOutput, tally: Tally) -> None:
         if fmt == "turtle" and reports:
-            out.write(reports[0].serialize(format="turtle"))
+            out.write(reports[0])
 
-    return run(list(paths), forced_id, output, write_one, finish)
+    return run(list(paths), forced_id, output, write_one, finish, functools.partial(check_outcome, fmt == "turtle"), batch)
+
+
+def result_line(result: Any) -> str:
+    spans = ", ".join(f"{'' if s.field == 'text' else s.field + ':'}{s.start}-{s.end}" for s in result.spans)
+    return f"{result.severity} {result.shape}: {result.message} [{spans}]"
+
+
+def check_store_command(where: StoreSpec, fmt: str, output: str) -> int:
+    from kg.storecheck import check_store, uncovered_shapes
+
+    if fmt == "turtle":
+        raise UsageError("kg check --store writes text or json; --format turtle is for one abstract")
+    for shape in uncovered_shapes():
+        say_warning(f"{shape} has core constraints, which kg check --store does not run (only SPARQL ones)")
+    store = where.open()
+    out = AtomicOutput(output)
+    violations = 0
+    try:
+        results = list(check_store(store))
+        by_abstract: dict[str, list] = {}
+        for item in results:
+            by_abstract.setdefault(item.abstract_id, []).append(item.result)
+            violations += item.result.severity == "Violation"
+        for abstract_id, found in by_abstract.items():
+            if fmt == "json":
+                out.write(json_line({"id": abstract_id, "conforms": not any(r.severity == "Violation" for r in found),
+                                     "violations": [r.model_dump() for r in found]}))
+            else:
+                for result in found:
+                    out.write(f"{abstract_id}: {result_line(result)}\n")
+    except BaseException:
+        out.abort()
+        raise
+    finally:
+        store.close()
+    out.commit()
+    return 1 if violations else 0
+
+
+@cli.command()
+@batch_options
+@store_options
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--id", "forced_id", metavar="ID",
+              help="Id of the one abstract read from a .txt file or stdin (default: file stem, or 'stdin').")
+def load(paths: tuple[str, ...], forced_id: str | None, batch: Batch, where: StoreSpec) -> int:
+    """Load abstracts into a store, one named graph per abstract; loading one again replaces its graph.
+
+    PATH is an abstract (.txt, .jsonl, -), extracted on the way, or RDF that kg made (.trig, .nq, .nquads).
+    """
+    from kg.store import Loader, abstract_nquads, is_rdf_path, rdf_file_batches
+
+    if not where.given:
+        raise UsageError("kg load needs --store DIR or --endpoint URL")
+    rdf_paths = [path for path in paths if is_rdf_path(path)]
+    text_paths = [path for path in paths if not is_rdf_path(path)]
+    for path in rdf_paths:  # a bad RDF file stops the load before anything is written
+        for _ in rdf_file_batches(path, batch_quads=1 << 62):
+            pass
+    store = where.open(writable=True)
+    try:
+        loader = Loader(store)
+        for path in rdf_paths:
+            for graphs, nquads in rdf_file_batches(path):
+                loader.add(graphs, nquads)
+        loader.flush()
+        if not text_paths:
+            return 0
+
+        def write_one(out: AtomicOutput, abstract: Abstract, result: Any, tally: Tally) -> None:
+            graph, nquads = result
+            loader.add([graph], nquads)
+
+        def finish(out: AtomicOutput, tally: Tally) -> None:
+            loader.flush()
+
+        return run(text_paths, forced_id, "-", write_one, finish, abstract_nquads, batch)
+    finally:
+        store.close()
+
+
+@cli.command()
+@store_options
+@click.argument("query_file", required=False, metavar="[QUERY_FILE]")
+@click.option("-n", "--name", metavar="NAME", help="A named competency query of kg/queries (see --list).")
+@click.option("-e", "--expression", metavar="SPARQL", help="The query itself.")
+@click.option("-b", "--bind", "bindings", multiple=True, metavar="NAME=VALUE",
+              help="Bind a query variable (a trailing VALUES block); repeatable.")
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True,
+              help="table: aligned text; csv, json: SPARQL 1.1 Query Results formats (CONSTRUCT gives N-Triples).")
+@click.option("--allow-update", is_flag=True, help="Run a SPARQL update (refused otherwise).")
+@click.option("--list", "list_queries", is_flag=True, help="List the named queries and what each answers.")
+@output_option
+def query(query_file: str | None, name: str | None, expression: str | None, bindings: tuple[str, ...], fmt: str,
+          allow_update: bool, list_queries: bool, output: str, where: StoreSpec) -> int:
+    """Run a SPARQL query (QUERY_FILE, --name NAME or -e SPARQL) on the store and print its results."""
+    from kg import query as queries
+
+    if list_queries:
+        for named in queries.named_queries().values():
+            click.echo(f"{named.name}: {named.title}")
+        return 0
+    if sum(x is not None for x in (query_file, name, expression)) != 1:
+        raise UsageError("give exactly one of QUERY_FILE, --name NAME or -e SPARQL")
+    if name is not None:
+        text = queries.named_query(name).text
+    elif expression is not None:
+        text = expression
+    else:
+        try:
+            with open(query_file, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(query_file, getattr(error, "strerror", None) or str(error)) from None
+    text = queries.with_bindings(text, list(bindings))
+    if not where.given:
+        raise UsageError("kg query needs --store DIR or --endpoint URL")
+    store = where.open(writable=allow_update and queries.is_update(text))
+    out = AtomicOutput(output)
+    try:
+        out.write_bytes(queries.format_results(queries.run(store, text, allow_update), fmt))
+    except BaseException:
+        out.abort()
+        raise
+    finally:
+        store.close()
+    out.commit()
+    return 0
 
 
 @cli.command()
