@@ -194,13 +194,18 @@ def canonical_unit(surface: str) -> str | None:
 
 # --- sentences --------------------------------------------------------------------------------
 
-SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z(\[0-9])|\n+")
+@functools.cache
+def sentence_end() -> re.Pattern[str]:
+    """A sentence (or ';'-clause) boundary; abbreviations in lexical/abbreviations.json end none."""
+    abbreviations = data_json("extractors.lexical", "abbreviations.json")["no_sentence_end"]
+    return re.compile(r"(?<=[.!?;])" + "".join(f"(?<!\\b{re.escape(a)})" for a in abbreviations)
+                      + r"\s+(?=[A-Z(\[0-9])|\n+")
 
 
 def sentence_bounds(text: str) -> list[tuple[int, int]]:
     """Sentence (or ';'-clause) character ranges. Abstracts are terse; a rule-based split is enough."""
     bounds, start = [], 0
-    for match in SENTENCE_END.finditer(text):
+    for match in sentence_end().finditer(text):
         # '1.0' never ends a sentence, nor does an abbreviation such as 'vs.' or 'I.V.' before lower case.
         bounds.append((start, match.start()))
         start = match.end()
