@@ -21,7 +21,7 @@ DOSE_WINDOW = 60
 class DltCounter(RuleComponent):
     package = "extractors.dlt"
     span_key = "kg_dlt"
-    context_labels = frozenset({"dlt-event-item"})
+    context_labels = frozenset({"dlt-event-item", "dlt-after-dose"})
 
     def find(self, doc: Doc) -> list[Fact]:
         self._doses = []
@@ -32,7 +32,14 @@ class DltCounter(RuleComponent):
         for span in doc.spans.get("kg_doses", []):
             if span.kb_id_.startswith("dose#"):
                 self._dose_parts.setdefault(span.kb_id_, {})[span.label_] = (span.start_char, span.end_char)
-        return super().find(doc)
+        facts = super().find(doc)
+        after = next(pattern for row, pattern in self.rows if row.label == "dlt-after-dose")
+        for parts in self._dose_parts.values():
+            match = after.match(self.text, parts["unit"][1])
+            if match:
+                dose_parts = tuple(Part(role, *parts[role]) for role in ("drug", "value", "unit"))
+                facts.append(Fact("dlt-dose", "dlt-after-dose", (Part("n", *match.span("n")),) + dose_parts))
+        return facts
 
     def resolve(self, doc: Doc, row: PatternRow, match: re.Match[str]) -> list[Fact]:
         if row.label == "dlt-dose-cue":
@@ -71,10 +78,10 @@ class DltCounter(RuleComponent):
                     parts = [Part(p.role if p.role != "n2" else "n", base + p.start, base + p.end) for p in group_parts(item)]
                     facts.append(parts)
                     break
-        if len(facts) == 1 and match.group("total") and not any(p.role == "n" for p in facts[0]):
+        if len(facts) == 1 and match.groupdict().get("total") and not any(p.role == "n" for p in facts[0]):
             facts[0].append(Part("n", *match.span("total")))
         result = [Fact("dlt-event", row.id, tuple(parts)) for parts in facts]
-        if match.group("total"):
+        if "total" in match.groupdict() and match.group("total"):
             result.append(Fact("dlt-total", row.id, (Part("total", *match.span("total")),)))
         return result
 
