@@ -43,7 +43,8 @@ def main_drug(doc: Doc) -> tuple[int, int] | None:
 class DoseFinder(RuleComponent):
     package = "extractors.doses"
     span_key = "kg_doses"
-    context_labels = frozenset({"rp2d-cue", "rp2d-link", "rp2d-negation", "dose-not-a-level"})
+    context_labels = frozenset({"rp2d-cue", "rp2d-link", "rp2d-negation", "dose-not-a-level", "dose-then-drug",
+                                "rp2d-chain"})
 
     def find(self, doc: Doc) -> list[Fact]:
         self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))
@@ -64,7 +65,8 @@ class DoseFinder(RuleComponent):
         else:
             values = [Part("value", *match.span("lo")), Part("value", *match.span("hi"))]
         is_radiation = canonical_unit(match.group("unit")) == "gy"
-        drug = self.drug_for(match.start(), match.end(), self._radiation if is_radiation else self._drugs)
+        names = self._radiation if is_radiation else self._drugs
+        drug = self.drug_written_after(match.end(), names) or self.drug_for(match.start(), match.end(), names)
         if drug is None and not is_radiation and self._main_drug is not None:
             drug, rule = self._main_drug, "dose-main-drug"
         else:
@@ -72,6 +74,14 @@ class DoseFinder(RuleComponent):
         if drug is None:
             return []
         return [Fact("dose", rule, (Part("drug", *drug), value, unit)) for value in values]
+
+    def drug_written_after(self, end: int, names: list[tuple[int, int]]) -> tuple[int, int] | None:
+        """The drug of '200mg QD zorvatinib' or '10 mg of X': named right after the dose, schedule between."""
+        link = next(pattern for row, pattern in self.rows if row.label == "dose-then-drug")
+        following = next((d for d in names if d[0] >= end), None)
+        if following is not None and following[0] - end <= 25 and link.search(self.text[end:following[0]]):
+            return following
+        return None
 
     def drug_for(self, start: int, end: int, names: list[tuple[int, int]]) -> tuple[int, int] | None:
         sentence = sentence_of(self._bounds, start)
@@ -116,7 +126,23 @@ class DoseFinder(RuleComponent):
                     if any(p.search(gap) for p in links):
                         found.append(Fact("rp2d", "rp2d-assertion-after", dose.parts))
                         break
-        return found
+        return found + self.combination_partners(text, doses, found)
+
+    def combination_partners(self, text: str, doses: list[Fact], rp2d: list[Fact]) -> list[Fact]:
+        """'RP2D of 80 mg X + 80 mg Y': the dose joined to an RP2D dose by '+', 'and' or 'plus' is one too."""
+        chain = next(pattern for row, pattern in self.rows if row.label == "rp2d-chain")
+        chosen = {fact.parts for fact in rp2d}
+        ordered = sorted(doses, key=lambda fact: min(p.start for p in fact.parts))
+        partners = []
+        for previous, current in zip(ordered, ordered[1:]):
+            if previous.parts not in chosen or current.parts in chosen:
+                continue
+            previous_end = max(p.end for p in previous.parts)
+            current_start = min(p.start for p in current.parts)
+            if 0 <= current_start - previous_end <= 30 and chain.search(self.without_drugs(text, previous_end, current_start)):
+                partners.append(Fact("rp2d", "rp2d-combination", current.parts))
+                chosen.add(current.parts)
+        return partners
 
     def without_drugs(self, text: str, start: int, end: int) -> str:
         """The text between two offsets with drug names blanked, so 'RP2D as X 3 mg/kg' reads 'RP2D as 3 mg/kg'."""
