@@ -143,8 +143,10 @@ def number_word_regex() -> str:
     units = sorted((w for w, v in table["units"].items() if 1 <= v <= 9), key=len, reverse=True)
     tens = sorted(table["tens"], key=len, reverse=True)
     initials = "".join(sorted({w[0] for w in list(table["units"]) + tens} | {w[0].upper() for w in list(table["units"]) + tens}))
-    return (r"\b(?=[" + initials + r"])(?:(?:" + "|".join(tens) + r")(?:[- \u2010\u2013](?:" + "|".join(units)
-            + r"))?|" + "|".join(small) + r")\b")
+    below_hundred = (r"(?:(?:" + "|".join(tens) + r")(?:[- \u2010\u2013](?:" + "|".join(units) + r"))?|"
+                     + "|".join(small) + r")")
+    hundreds = r"(?:" + "|".join(units) + r")[- ]" + table["hundred"] + r"(?:[- ](?:and[- ])?" + below_hundred + r")?"
+    return r"\b(?=[" + initials + r"])(?:" + hundreds + "|" + below_hundred + r")\b"
 
 
 # --- units ------------------------------------------------------------------------------------

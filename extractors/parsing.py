@@ -18,8 +18,8 @@ def parse_number(text: str) -> int | float | None:
 
     Integers stay integers and decimals stay floats, so "6.0" is 6.0 and "79" is 79.
 
-    >>> parse_number("0\u00b774"), parse_number("Forty-one"), parse_number("6.0"), parse_number("12")
-    (0.74, 41, 6.0, 12)
+    >>> parse_number("0\u00b774"), parse_number("Forty-one"), parse_number("Two hundred eighty-five"), parse_number("6.0")
+    (0.74, 41, 285, 6.0)
     """
     cleaned = text.strip().translate(_MINUS)
     if _DIGITS.fullmatch(cleaned):
@@ -27,6 +27,13 @@ def parse_number(text: str) -> int | float | None:
     word = text.strip().lower()
     for dash in ("\u2010", "\u2013"):
         word = word.replace(dash, "-")
+    if "hundred" in word:
+        head, _, rest = word.partition("hundred")
+        hundreds = number_words().get(head.strip(" -"))
+        rest = rest.strip(" -")
+        rest = rest[4:] if rest.startswith("and ") or rest.startswith("and-") else rest
+        tail = number_words().get(rest) if rest else 0
+        return None if hundreds is None or tail is None else hundreds * 100 + tail
     return number_words().get(word)
 
 

@@ -24,8 +24,6 @@ F1_FLOORS = {"nct": 0.95, "phase": 0.92, "enrolled": 0.70, "evaluable": 0.67, "d
 KNOWN_FAILURES = {
     ("doi:10.1016/S1470-2045(12)70490-4", ("enrolled", 107.0)):
         "the gold total is the sum of two cohorts the text states separately; kg never adds numbers up",
-    ("doi:10.1200/JCO.21.01829", ("enrolled", 285.0)):
-        "'Two hundred eighty-five patients': number words above ninety-nine are not read",
     ("aacr2025:CT014", ("dose", "senti202", 1000000000.0, "cells")):
         "cell-therapy doses written as 1 x 10^9 cells are not parsed into a value",
     ("doi:10.1200/JCO.23.02214", ("dose", "lisocabtagenemaraleucel", 50000000.0, "cells")):

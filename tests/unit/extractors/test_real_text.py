@@ -126,3 +126,7 @@ def test_cr_pr_counts():
     summary = summary_of("Among 30 evaluable patients there were 2 CRs, 7 PRs and 11 SD.")
     assert summary["responses"] == {"CR": 2, "PR": 7, "SD": 11, "PD": None}
     assert summary["evaluable"] == 30
+
+
+def test_number_words_in_the_hundreds():
+    assert summary_of("Two hundred eighty-five patients were enrolled.")["enrolled"] == 285
