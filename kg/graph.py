@@ -227,3 +227,73 @@ def edge_table(graph: nx.Graph, kind: str, top: int | None) -> str:
         return "  ".join(parts).rstrip() + "\n"
 
     return line(header) + "".join(line(row) for row in rows)
+
+
+# --- from a store ------------------------------------------------------------------------------------
+
+KG_NS = "https://w3id.org/trial-kg/ns#"
+# The dose levels (with the list each sits in, for the order of first mention) and the AE figures with a
+# percentage, of every abstract graph. Internal to the graph view; the named, documented competency
+# queries live in kg/queries/.
+STORE_DOSES = f"""PREFIX kg: <{KG_NS}>
+SELECT ?id ?list ?dose ?drug ?value ?unit WHERE {{
+  GRAPH ?g {{
+    ?abstract kg:abstractId ?id .
+    {{ ?abstract kg:hasDoseLevel ?dose . BIND ("doses" AS ?list) }}
+    UNION {{ ?abstract kg:recommendedPhase2Dose ?dose . BIND ("rp2d" AS ?list) }}
+    UNION {{ ?abstract kg:hasDltSummary/kg:hasDltAtDose ?dose . BIND ("dlt" AS ?list) }}
+    ?dose kg:drugName ?drug ; kg:doseValue ?value ; kg:doseUnit ?unit .
+  }}
+}}"""
+STORE_AES = f"""PREFIX kg: <{KG_NS}>
+SELECT ?id ?figure ?term ?grade ?pct WHERE {{
+  GRAPH ?g {{
+    ?abstract kg:abstractId ?id ; kg:hasAdverseEventFigure ?figure .
+    ?figure kg:eventTerm ?term ; kg:percentage ?pct .
+    OPTIONAL {{ ?figure kg:gradeGroup ?grade }}
+  }}
+}}"""
+LIST_ORDER = {"doses": 0, "rp2d": 1, "dlt": 2}
+INDEX = re.compile(r"/(\d+)$")
+
+
+def labels_of(table: str) -> dict[str, str]:
+    """IRI -> label of a vocabulary table; where two labels share an IRI ('5', '>=5'), the first."""
+    from kg.rdf import vocab_table
+
+    labels: dict[str, str] = {}
+    for label, iri in vocab_table(table).items():
+        labels.setdefault(str(iri), label)
+    return labels
+
+
+def number(literal: str) -> float | int:
+    value = float(literal)
+    return int(value) if value.is_integer() and "." not in literal else value
+
+
+def position(iri: str) -> int:
+    match = INDEX.search(iri)
+    return int(match.group(1)) if match else 0
+
+
+def trials_from_store(store: Any) -> list[TrialFacts]:
+    """The TrialFacts of every abstract in a store (anything whose ``query(sparql)`` gives pyoxigraph
+    solutions: ``kg.store``'s stores), in abstract-id order: the same facts as from the records."""
+    units, grades = labels_of("units"), labels_of("grades")
+    summaries: dict[str, dict[str, Any]] = {}
+
+    def summary(record_id: str) -> dict[str, Any]:
+        return summaries.setdefault(record_id, {"id": record_id, "doses": [], "rp2d": [], "dlt": {"by_dose": []}, "ae": []})
+
+    rows = [(s["id"].value, s["list"].value, s["dose"].value, s["drug"].value, s["value"].value, s["unit"].value)
+            for s in store.query(STORE_DOSES)]
+    for record_id, group, dose, drug, value, unit in sorted(rows, key=lambda r: (r[0], LIST_ORDER[r[1]], position(r[2]))):
+        item = {"drug": drug, "value": number(value), "unit": units.get(unit, unit.rsplit("#", 1)[-1])}
+        target = summary(record_id)
+        (target["dlt"]["by_dose"] if group == "dlt" else target[group]).append(item)
+    figures = [(s["id"].value, s["figure"].value, s["term"].value, s["grade"].value if s["grade"] else None,
+                s["pct"].value) for s in store.query(STORE_AES)]
+    for record_id, figure, term, grade, pct in sorted(figures, key=lambda r: (r[0], position(r[1]))):
+        summary(record_id)["ae"].append({"term": term, "grade": grades.get(grade or "", "any"), "pct": float(pct)})
+    return [TrialFacts.from_summary(summaries[key]) for key in sorted(summaries)]
