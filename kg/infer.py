@@ -55,11 +55,13 @@ class Pair:
         return 100 * 10 ** self.decimals
 
     def informative(self, size: int) -> bool:
-        """Whether fitting ``size`` says anything: a count always does (unless 0 of 0%); a bare
-        percentage only while not every value at its precision is attainable (size < 100 x 10**decimals)."""
+        """Whether fitting ``size`` is evidence for it. A count always is (unless 0 of 0%). A bare
+        percentage is attainable over ``size`` patients in about 2 x size of its 100 x 10**decimals
+        possible values (rounded or truncated k/size), so it is evidence only while that is at most a
+        quarter of them: size <= 12.5 x 10**decimals (12 patients for 43%, 125 for 43.6%)."""
         if self.n is not None:
             return self.scaled > 0 or self.n > 0
-        return self.scaled > 0 and size < self.unit
+        return self.scaled > 0 and 8 * size <= self.unit
 
 
 def scaled_percentage(text: str) -> tuple[int, int] | None:
@@ -72,19 +74,34 @@ def scaled_percentage(text: str) -> tuple[int, int] | None:
     return int(value.scaleb(places)), places
 
 
-def fits(pair: Pair, size: int) -> bool:
-    """Whether the figure could be k/size at its rounding, rounded half up or truncated (k its count,
-    or any k for a bare percentage). Integer arithmetic: 100 k / size at 10**decimals is
+ROUND, TRUNCATE = "round", "truncate"
+
+
+def conventions(pair: Pair, size: int) -> set[str]:
+    """Under which conventions the figure could be k/size at its precision: rounded half up, truncated
+    (k its count, or any k for a bare percentage). Integer arithmetic: 100 k / size at 10**decimals is
     floor(unit k / size) truncated and floor((2 unit k + size) / 2 size) rounded."""
     if size <= 0:
-        return False
+        return set()
     unit = pair.unit
     if pair.n is not None:
         counts = [pair.n]
     else:
         low = pair.scaled * size // unit
         counts = [low, low + 1]
-    return any(0 <= k <= size and pair.scaled in (unit * k // size, (2 * unit * k + size) // (2 * size)) for k in counts)
+    found = set()
+    for k in counts:
+        if 0 <= k <= size:
+            if pair.scaled == (2 * unit * k + size) // (2 * size):
+                found.add(ROUND)
+            if pair.scaled == unit * k // size:
+                found.add(TRUNCATE)
+    return found
+
+
+def fits(pair: Pair, size: int) -> bool:
+    """Whether the figure could be k/size under either convention."""
+    return bool(conventions(pair, size))
 
 
 def candidates(pairs: list[Pair], stated: set[int]) -> set[int]:
@@ -102,18 +119,43 @@ def candidates(pairs: list[Pair], stated: set[int]) -> set[int]:
     return found
 
 
-def best_size(pairs: list[Pair], stated: set[int]) -> tuple[int | None, list[Pair]]:
-    """The N the most figures fit (ties: a size the text states, then the smallest) and those figures."""
+@dataclass(frozen=True)
+class Population:
+    """An inferred N, the figures that fit it, and the one rounding convention they share (None: either)."""
+
+    size: int | None
+    support: list[Pair]
+    convention: str | None = None
+
+
+def best_size(pairs: list[Pair], stated: set[int]) -> Population:
+    """The N that the most figures fit under one rounding convention (an abstract rounds one way), ties
+    going to a size the text states, then to the smaller N; with the figures that fit it.
+
+    The convention is recorded only where the figures show it: some fit only rounded (or only truncated)
+    and none only the other way. Where both conventions give the same value for every figure, either
+    is possible and none is recorded."""
     best: tuple[int, bool, int] | None = None
-    best_support: list[Pair] = []
+    chosen = Population(None, [])
     for size in candidates(pairs, stated):
-        support = [pair for pair in pairs if pair.informative(size) and fits(pair, size)]
-        key = (len(support), size in stated, -size)
+        by = {ROUND: [], TRUNCATE: []}
+        for pair in pairs:
+            if pair.informative(size):
+                for convention in conventions(pair, size):
+                    by[convention].append(pair)
+        rounded, truncated = by[ROUND], by[TRUNCATE]
+        key = (max(len(rounded), len(truncated)), size in stated, -size)
         if best is None or key > best:
-            best, best_support = key, support
+            best = key
+            if set(truncated) <= set(rounded) and len(rounded) > len(truncated):
+                chosen = Population(size, rounded, ROUND)
+            elif set(rounded) <= set(truncated) and len(truncated) > len(rounded):
+                chosen = Population(size, truncated, TRUNCATE)
+            else:
+                chosen = Population(size, list(dict.fromkeys(rounded + truncated)))
     if best is None or (best[0] == 0 and not best[1]):
-        return None, []
-    return -best[2], best_support
+        return Population(None, [])
+    return chosen
 
 
 def stated_sizes(record: TrialAbstract) -> set[int]:
@@ -149,17 +191,17 @@ def pairs_of(record: TrialAbstract, base: URIRef) -> list[Pair]:
     return pairs
 
 
-def clusters(pairs: list[Pair], stated: set[int]) -> list[tuple[int | None, list[Pair]]]:
+def clusters(pairs: list[Pair], stated: set[int]) -> list[Population]:
     """The main population (best-supported N) and further ones that at least MIN_CLUSTER_SUPPORT figures fit."""
-    size, support = best_size(pairs, stated)
-    found = [(size, support)]
-    rest = [pair for pair in pairs if pair not in support]
+    main = best_size(pairs, stated)
+    found = [main]
+    rest = [pair for pair in pairs if pair not in main.support]
     while rest and len(found) < MAX_CLUSTERS:
-        size, support = best_size(rest, stated)
-        if size is None or len(support) < MIN_CLUSTER_SUPPORT:
+        population = best_size(rest, stated)
+        if population.size is None or len(population.support) < MIN_CLUSTER_SUPPORT:
             break
-        found.append((size, support))
-        rest = [pair for pair in rest if pair not in support]
+        found.append(population)
+        rest = [pair for pair in rest if pair not in population.support]
     return found
 
 
@@ -173,15 +215,17 @@ def add_inferred_denominators(graph: Graph, record: TrialAbstract, base: URIRef,
     graph.add((activity, PROV.wasAssociatedWith, agent))
     linked: set[URIRef] = set()
     nodes = []
-    for index, (size, support) in enumerate(clusters(pairs, stated_sizes(record))):
+    for index, population in enumerate(clusters(pairs, stated_sizes(record))):
         node = URIRef(f"{base}/inferred_denominator/{index}")
         nodes.append(node)
         graph.add((node, RDF.type, KG.InferredDenominator))
         graph.add((node, PROV.wasGeneratedBy, activity))
-        graph.add((node, KG.supportCount, Literal(len(support), datatype=XSD.integer)))
-        if size is not None:
-            graph.add((node, KG.size, Literal(size, datatype=XSD.integer)))
-        for pair in support:
+        graph.add((node, KG.supportCount, Literal(len(population.support), datatype=XSD.integer)))
+        if population.size is not None:
+            graph.add((node, KG.size, Literal(population.size, datatype=XSD.integer)))
+        if population.convention is not None:
+            graph.add((node, KG.roundingConvention, KG.RoundHalfUp if population.convention == ROUND else KG.Truncation))
+        for pair in population.support:
             graph.add((node, PROV.wasDerivedFrom, pair.iri))
             if pair.iri not in linked:
                 graph.add((pair.iri, KG.inferredDenominator, node))

@@ -54,10 +54,13 @@ class KG(DefinedNamespace):
     ResponseCategory: URIRef
     ResponseCount: URIRef
     ResponseSummary: URIRef
+    RoundHalfUp: URIRef
+    RoundingConvention: URIRef
     SimonTwoStageDesign: URIRef
     SummaryStatistics: URIRef
     ThreePlusThreeDesign: URIRef
     TrialAbstract: URIRef
+    Truncation: URIRef
     UnconfirmedPartialResponse: URIRef
     Unit: URIRef
     UnitCells: URIRef
@@ -143,6 +146,7 @@ class KG(DefinedNamespace):
     property: URIRef
     recommendedPhase2Dose: URIRef
     responseCategory: URIRef
+    roundingConvention: URIRef
     rule: URIRef
     size: URIRef
     sourceField: URIRef

@@ -88,5 +88,6 @@ def test_no_declared_kg_term_is_unused():
     used = model_terms() | shapes_terms() | code_terms() | vocab_table_terms()
     declared = declared_terms()
     # Classes of minted individuals are used through the individuals of the vocabulary tables.
-    classes_of_individuals = {str(KG.Phase), str(KG.Design), str(KG.Unit), str(KG.GradeGroup), str(KG.ResponseCategory)}
+    classes_of_individuals = {str(KG.Phase), str(KG.Design), str(KG.Unit), str(KG.GradeGroup), str(KG.ResponseCategory),
+                              str(KG.RoundingConvention)}
     assert declared - used - classes_of_individuals == set()

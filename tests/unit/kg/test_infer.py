@@ -1,0 +1,79 @@
+"""kg.infer: the N that percentages without their own N refer to, as the graph records it."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import URIRef
+from rdflib.namespace import PROV
+
+from kg.build import TREATED_POPULATION_RULE
+from kg.infer import ROUND, TRUNCATE, Pair, best_size, clusters, conventions, scaled_percentage
+from kg.rdf import abstract_iri, record_graph
+from kg.records import AdverseEventFigure, CountFigure, Extracted, TrialAbstract
+from kg.vocab import KG
+
+
+def pair(n: int | None, pct: str) -> Pair:
+    return Pair(URIRef(f"urn:x:{n}-{pct}"), n, *scaled_percentage(pct))
+
+
+@pytest.mark.parametrize("text, expected", [("86.21", (8621, 2)), ("79", (79, 0)), ("0\u00b774", (74, 2)), ("6.0", (60, 1))])
+def test_infer_scaled_percentage_keeps_the_text_precision(text, expected):
+    assert scaled_percentage(text) == expected
+
+
+@pytest.mark.parametrize("n, pct, size, expected", [
+    (38, "97.44", 39, {ROUND}),            # 97.436 rounds to 97.44
+    (38, "97.43", 39, {TRUNCATE}),         # and truncates to 97.43
+    (20, "40", 50, {ROUND, TRUNCATE}),     # exact
+    (31, "75", 39, set()),                 # 79.49
+    (None, "43.59", 39, {ROUND}),          # 17/39
+    (None, "43.69", 39, set()),            # no k/39
+])
+def test_infer_conventions_of_a_figure(n, pct, size, expected):
+    assert conventions(pair(n, pct), size) == expected
+
+
+def test_infer_best_size_is_the_n_most_figures_fit_preferring_a_stated_one():
+    # Arrange: the seed's pairs (N = 39 enrolled) and one figure of another population
+    pairs = [pair(31, "79"), pair(20, "51"), pair(24, "61.54"), pair(None, "43.59"), pair(None, "12.82"), pair(3, "10")]
+    # Act
+    population = best_size(pairs, stated={39})
+    # Assert
+    assert population.size == 39
+    assert [p.n for p in population.support] == [31, 20, 24, None, None]
+    assert population.convention == ROUND  # 61.54 and 43.59 fit 39 only rounded
+
+
+def test_infer_clusters_find_a_second_arm_of_two_figures():
+    arm_a = [pair(26, "13"), pair(31, "16"), pair(22, "11"), pair(77, "39")]  # 195 patients
+    arm_b = [pair(41, "34"), pair(61, "51")]                                   # 120 patients
+    found = clusters(arm_a + arm_b, stated={195, 120})
+    assert [(c.size, len(c.support)) for c in found] == [(195, 4), (120, 2)]
+
+
+def extracted(value, text=None, rule="r") -> Extracted:
+    return Extracted(value=value, start=0, end=len(text or str(value)), text=text or str(value), rule=rule)
+
+
+def test_infer_graph_links_every_figure_without_its_own_n():
+    # Arrange
+    treated = extracted(39, rule=TREATED_POPULATION_RULE)
+    record = TrialAbstract(
+        id="t", enrolled=extracted(39),
+        ae=[AdverseEventFigure(term=extracted("any"), n=extracted(38), pct=extracted(97.44, "97.44"), denominator=extracted(39)),
+            AdverseEventFigure(term=extracted("rash"), n=extracted(24), pct=extracted(61.54, "61.54"), denominator=treated)],
+        counts=[CountFigure(what=extracted("ecog 1"), n=extracted(31), pct=extracted(79, "79"), denominator=treated),
+                CountFigure(what=extracted("ici"), n=extracted(20), pct=extracted(75, "75"), denominator=treated)])
+    base = abstract_iri("t")
+    # Act
+    graph = record_graph(record)
+    # Assert
+    node = URIRef(f"{base}/inferred_denominator/0")
+    assert graph.value(node, KG.size).toPython() == 39
+    assert graph.value(node, KG.supportCount).toPython() == 2
+    assert graph.value(node, KG.roundingConvention) == KG.RoundHalfUp
+    assert set(graph.objects(node, PROV.wasDerivedFrom)) == {URIRef(f"{base}/ae/1"), URIRef(f"{base}/counts/0")}
+    linked = {s for s in graph.subjects(KG.inferredDenominator, node)}
+    assert linked == {URIRef(f"{base}/ae/1"), URIRef(f"{base}/counts/0"), URIRef(f"{base}/counts/1")}
+    assert graph.value(URIRef(f"{base}/ae/0"), KG.inferredDenominator) is None  # its phrase states N = 39
