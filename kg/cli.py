@@ -478,7 +478,8 @@ def report(paths: tuple[str, ...], forced_id: str | None, output: str) -> int:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@store_options
+@click.argument("paths", nargs=-1, required=False, metavar="[PATH...]")
 @click.option("--id", "forced_id", metavar="ID",
               help="Id of the one abstract read from a .txt file or stdin (default: file stem, or 'stdin').")
 @click.option("--kind", type=click.Choice(("drug-ae", "trial-drug", "drug-drug")), required=True,
@@ -487,10 +488,14 @@ def report(paths: tuple[str, ...], forced_id: str | None, output: str) -> int:
               help="Export the graph: .graphml (GraphML) or .json (node-link JSON); replaced only after success.")
 @click.option("--top", type=click.IntRange(min=1), default=None, metavar="K",
               help="Print the K strongest edges as a table (default: 20 when no -o is given).")
-def graph(paths: tuple[str, ...], forced_id: str | None, kind: str, output: str | None, top: int | None) -> int:
-    """Build a network across abstracts and export it, or print its strongest edges."""
-    from kg.graph import TrialFacts, build_graph, edge_table, export, export_format
+def graph(paths: tuple[str, ...], forced_id: str | None, kind: str, output: str | None, top: int | None,
+          where: StoreSpec) -> int:
+    """Build a network across abstracts (PATH... or a store made by kg load) and export it, or print its strongest edges."""
+    from kg.graph import TrialFacts, build_graph, edge_table, export, export_format, trials_from_store
 
+    if where.given == bool(paths):
+        raise UsageError("give PATH... or --store DIR (or --endpoint URL), not both" if paths
+                         else "kg graph needs PATH... or --store DIR (or --endpoint URL)")
     fmt = export_format(output) if output else None
     trials: list[TrialFacts] = []
 
@@ -504,7 +509,23 @@ def graph(paths: tuple[str, ...], forced_id: str | None, kind: str, output: str 
         if fmt is None or top is not None:
             click.echo(edge_table(network, kind, top or 20), nl=False)
 
-    return run(list(paths), forced_id, output or "-", write_one, finish)
+    if not where.given:
+        return run(list(paths), forced_id, output or "-", write_one, finish)
+    if forced_id is not None:
+        raise UsageError("--id names an abstract read from PATH, not from a store")
+    store = where.open()
+    try:
+        trials.extend(trials_from_store(store))
+    finally:
+        store.close()
+    out = AtomicOutput(output or "-")
+    try:
+        finish(out, Tally())
+    except BaseException:
+        out.abort()
+        raise
+    out.commit()
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -253,3 +253,32 @@ def test_graph_trial_facts_from_a_store_equal_those_from_the_records(corpus_json
     assert len(from_store) == 6  # every abstract here states a dose
     assert from_store == sorted([TrialFacts.from_record(r) for r in records], key=lambda t: t.id)
     assert edges(drug_ae_graph(from_store)) == edges(drug_ae_graph(TrialFacts.from_record(r) for r in records))
+
+
+@pytest.mark.parametrize("kind", ["drug-ae", "trial-drug", "drug-drug"])
+def test_graph_from_a_store_made_by_kg_load_equals_the_graph_from_the_abstracts(capsys, tmp_path, corpus_jsonl, kind):
+    store = tmp_path / "store"
+    assert run(capsys, "load", str(SEED), str(corpus_jsonl), "--store", str(store))[0] == 0
+
+    code, table_from_store, err = run(capsys, "graph", "--store", str(store), "--kind", kind, "-o",
+                                      str(tmp_path / "from-store.json"), "--top", "50")
+    _, table_from_paths, _ = run(capsys, "graph", str(SEED), str(corpus_jsonl), "--kind", kind, "-o",
+                                 str(tmp_path / "from-paths.json"), "--top", "50")
+
+    assert (code, err) == (0, "")
+    assert len(table_from_store.splitlines()) > 2
+    assert table_from_store == table_from_paths
+    from_store, from_paths = (nx.node_link_graph(json.loads((tmp_path / f"{name}.json").read_text()), edges="edges")
+                              for name in ("from-store", "from-paths"))
+    assert dict(from_store.nodes(data=True)) == dict(from_paths.nodes(data=True))
+    assert edges(from_store) == edges(from_paths)
+
+
+def test_graph_needs_paths_or_a_store_but_not_both(capsys, tmp_path):
+    assert run(capsys, "graph", "--kind", "drug-ae") == (
+        2, "", "kg: error: kg graph needs PATH... or --store DIR (or --endpoint URL)\n")
+    assert run(capsys, "graph", str(SEED), "--store", str(tmp_path), "--kind", "drug-ae") == (
+        2, "", "kg: error: give PATH... or --store DIR (or --endpoint URL), not both\n")
+    missing = tmp_path / "absent"
+    assert run(capsys, "graph", "--store", str(missing), "--kind", "drug-ae") == (
+        2, "", f"kg: error: {missing}: no store here; make one with `kg load PATH... --store DIR`\n")
