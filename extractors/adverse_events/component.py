@@ -29,6 +29,8 @@ NOT_A_TERM = compile_regex(
 )
 LEADING_WORDS = re.compile(r"^(?:(?:a|an|the|of|and|or|worse|higher|greater|above|more|any)\s+)+", re.IGNORECASE)
 OPENERS, CLOSERS = "([", ")]"
+RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
+SINGLE_GRADE = re.compile(r"(?<![\d.])([1-5])(?![\d.])")
 ABBREVIATION_BEFORE = re.compile(r"\s*\([A-Za-z][\w-]{0,12}\)\s*$")
 
 
@@ -95,6 +97,7 @@ class AdverseEventFinder(RuleComponent):
             groups = bracket_groups(text, start, end)
             self._last_term: list[Part] | None = None
             self._first_figure: int | None = None
+            in_sentence: list[Fact] = []
             for row, pattern in self.figures:
                 for match in pattern.finditer(text, start, end):
                     if overlaps(match.start("pct"), match.end("pct"), taken):
@@ -104,8 +107,28 @@ class AdverseEventFinder(RuleComponent):
                     fact = self.figure(text, start, end, groups, row.id, match)
                     if fact is not None:
                         taken.append(match.span())
-                        facts.append(fact)
+                        in_sentence.append(fact)
+            facts.extend(self.respectively(text, start, end, in_sentence))
         return facts
+
+    def respectively(self, text: str, start: int, end: int, facts: list[Fact]) -> list[Fact]:
+        """'Grade 3 and 4 TRAEs occurred in 42% and 25%, respectively': the grades pair with the figures in turn."""
+        if not RESPECTIVELY.search(text, start, end) or len(facts) < 2:
+            return facts
+        grades = {next((p.start, p.end) for p in f.parts if p.role == "grade") if any(p.role == "grade" for p in f.parts)
+                  else None for f in facts}
+        if len(grades) != 1 or None in grades:
+            return facts
+        grade_start, grade_end = grades.pop()
+        # 'grade 3/4' is one group by convention; only 'grade 3 and 4 ... respectively' splits.
+        if not re.search(r"\band\b", text[grade_start:grade_end], re.IGNORECASE):
+            return facts
+        singles = [m.span(1) for m in SINGLE_GRADE.finditer(text, grade_start, grade_end)]
+        if len(singles) < 2 or len(facts) % len(singles):
+            return facts
+        ordered = sorted(facts, key=lambda f: next(p.start for p in f.parts if p.role == "pct"))
+        return [Fact(f.kind, f.rule, tuple(Part("grade", *singles[i % len(singles)]) if p.role == "grade" else p
+                                           for p in f.parts)) for i, f in enumerate(ordered)]
 
     def figure(self, text: str, sentence_start: int, sentence_end: int, groups: list[tuple[int, int]],
                rule: str, match: re.Match[str]) -> Fact | None:

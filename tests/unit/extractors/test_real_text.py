@@ -130,3 +130,13 @@ def test_cr_pr_counts():
 
 def test_number_words_in_the_hundreds():
     assert summary_of("Two hundred eighty-five patients were enrolled.")["enrolled"] == 285
+
+
+def test_grades_paired_with_figures_respectively():
+    figures = summary_of("Grade 3 and 4 adverse events occurred in 42% and 25% of patients, respectively.")["ae"]
+    assert [(f["grade"], f["pct"]) for f in figures] == [("3", 42), ("4", 25)]
+
+
+def test_a_grade_group_is_not_split_by_respectively():
+    figures = summary_of("Grade 3/4 toxicities included neutropenia (15.8% v 20.0%) in the A and B groups, respectively.")["ae"]
+    assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("neutropenia", "3-4", 15.8), ("neutropenia", "3-4", 20.0)]
