@@ -146,7 +146,7 @@ def rdf_file_batches(path: str, batch_quads: int = 200_000) -> Iterator[tuple[li
 class Loader:
     """Buffers abstracts' N-Quads and hands them to the store in batches (one bulk load each)."""
 
-    def __init__(self, store: Store, batch_bytes: int = 32 << 20, batch_graphs: int = 2000):
+    def __init__(self, store: Store, batch_bytes: int = 128 << 20, batch_graphs: int = 10_000):
         self.store = store
         self.batch_bytes, self.batch_graphs = batch_bytes, batch_graphs
         self.graphs: list[str] = []

@@ -1,0 +1,154 @@
+"""Store scale: a store of --abstracts abstracts made by re-keying corpus records, and what it costs.
+
+    .venv/bin/python bench/scale.py [--abstracts 100000] [--source oncology_early_phase.jsonl] [--store DIR]
+
+Extracts the source corpus file once (with its sentences, as `kg load` does), then loads copies of its
+abstracts under new ids (`<id>~<k>`) until the store holds --abstracts abstracts, and measures: load
+time, disk size, peak RSS of this process (the loader, the queries and the check), `kg check --store`
+time, and each named competency query's time (results fully read). Prints one JSON object, with a
+linear extrapolation to 1M abstracts for load, disk, check and the corpus-wide aggregates.
+
+The default source is the early-phase file: its abstracts are the densest in facts (about 260 quads
+each, against about 30 for the RCT file), so this is the store's worst case per abstract.
+Targets at 100k (issue 6): selective queries < 1 s, aggregates < 10 s, peak RSS < 2 GB, check < 3 min.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+# Named queries that pick a few abstracts (bound to an id or a drug); the others scan the corpus.
+SELECTIVE = {"abstract-values": ["id=seed~7"], "ae-by-drug": ["drug=lunresertib"]}
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def disk_mb(path: str) -> float:
+    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 2**20
+
+
+def base_abstracts(source: Path) -> list[tuple[str, bytes]]:
+    """(id, N-Quads) of every source abstract that extracts, plus the seed."""
+    from kg.batch import process
+    from kg.errors import RecordError
+    from kg.inputs import read_inputs
+    from kg.store import abstract_nquads
+
+    items = list(read_inputs([str(source), str(ROOT / "fixtures" / "abstracts" / "seed.txt")]))
+    found = []
+    for item, result in process(items, abstract_nquads, jobs=len(os.sched_getaffinity(0))):
+        if not isinstance(item, RecordError):
+            found.append((item.id, result[1]))
+    return found
+
+
+def rekeyed(record_id: str, nquads: bytes, copy: int) -> tuple[str, bytes]:
+    from kg.rdf import abstract_iri
+
+    iri = str(abstract_iri(record_id)).encode()
+    new_id = f"{record_id}~{copy}"
+    data = nquads.replace(b"<" + iri, b"<" + iri + f"~{copy}".encode())
+    literal = json.dumps(record_id, ensure_ascii=False).encode()
+    data = data.replace(b"#abstractId> " + literal, b"#abstractId> " + json.dumps(new_id, ensure_ascii=False).encode())
+    return str(abstract_iri(new_id)), data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--abstracts", type=int, default=100_000)
+    parser.add_argument("--source", default="oncology_early_phase.jsonl")
+    parser.add_argument("--store", default=None, help="Store directory (default: a temporary one, removed after)")
+    args = parser.parse_args()
+
+    from kg.query import named_queries
+    from kg.store import LocalStore, Loader
+    from kg.storecheck import check_store
+
+    started = time.perf_counter()
+    base = base_abstracts(CORPUS / args.source)
+    extract_s = time.perf_counter() - started
+    directory = args.store or tempfile.mkdtemp(prefix="kg-scale-")
+    shutil.rmtree(directory, ignore_errors=True)
+    store = LocalStore(directory, writable=True)
+    loader = Loader(store)
+    started = time.perf_counter()
+    count, copy, quads_bytes = 0, 0, 0
+    while count < args.abstracts:
+        for record_id, nquads in base:
+            if count >= args.abstracts:
+                break
+            graph, data = rekeyed(record_id, nquads, copy)
+            loader.add([graph], data)
+            quads_bytes += len(data)
+            count += 1
+        copy += 1
+    loader.flush()
+    store.store.flush()
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    store.store.optimize()
+    optimize_s = time.perf_counter() - started
+    quads = len(store.store)
+    disk = disk_mb(directory)
+    del store, loader
+
+    reader = LocalStore(directory)
+    started = time.perf_counter()
+    results = list(check_store(reader))
+    check_s = time.perf_counter() - started
+
+    query_s = {}
+    for name, query in named_queries().items():
+        from kg.query import with_bindings
+
+        text = with_bindings(query.text, SELECTIVE.get(name, []))
+        started = time.perf_counter()
+        rows = sum(1 for _ in reader.query(text))
+        query_s[name] = {"seconds": round(time.perf_counter() - started, 3), "rows": rows,
+                         "kind": "selective" if name in SELECTIVE or name == "phase1-dcr-low-toxicity" else "aggregate"}
+
+    factor = 1_000_000 / count
+    report = {
+        "abstracts": count,
+        "source": args.source,
+        "base_abstracts": len(base),
+        "quads": quads,
+        "quads_per_abstract": round(quads / count, 1),
+        "nquads_bytes": quads_bytes,
+        "extract_base_s": round(extract_s, 1),
+        "load_s": round(load_s, 1),
+        "load_abstracts_per_s": round(count / load_s, 1),
+        "optimize_s": round(optimize_s, 1),
+        "disk_mb": round(disk, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "check_store_s": round(check_s, 2),
+        "check_store_results": len(results),
+        "check_store_ms_per_abstract": round(1000 * check_s / count, 4),
+        "queries": query_s,
+        "extrapolated_1M": {
+            "load_s": round(load_s * factor), "disk_gb": round(disk * factor / 1024, 1),
+            "check_store_s": round(check_s * factor),
+            "aggregates_s": {n: round(q["seconds"] * factor, 1) for n, q in query_s.items() if q["kind"] == "aggregate"},
+        },
+    }
+    print(json.dumps(report, indent=2))
+    if args.store is None:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

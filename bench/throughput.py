@@ -1,0 +1,122 @@
+"""Extraction throughput: abstracts/s per core of `kg extract --format summary`, against bare tokenisation.
+
+    .venv/bin/python bench/throughput.py [--limit 1000] [--runs 3]
+
+Reads the JSONL files of ../shared/corpus/ (a sample of --limit abstracts, taken evenly across them),
+then, each warmed up and as the median of --runs runs:
+
+* `kg extract --format summary` in one process, and with --jobs 2 (per core = rate / 2);
+* `spacy.blank("en")` tokenising the same texts and titles, in the same process;
+* `kg check`'s per-abstract path (pySHACL on one abstract's graph), in seconds per abstract.
+
+Targets (issue 6): >= 200 abstracts/s/core, ratio to bare tokenisation <= 10. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def sample(limit: int) -> list[dict]:
+    files = sorted(CORPUS.glob("*.jsonl"))
+    if not files:
+        sys.exit(f"no corpus at {CORPUS}")
+    per_file = [[json.loads(line) for line in f.open(encoding="utf-8") if line.strip()] for f in files]
+    total = sum(map(len, per_file))
+    picked = []
+    for rows in per_file:  # the same share of each file
+        share = max(1, round(limit * len(rows) / total))
+        step = max(1, len(rows) // share)
+        picked += rows[::step][:share]
+    return [{"id": r["id"], "text": r["text"], "title": r.get("title")} for r in picked[:limit]]
+
+
+def timed(function, runs: int) -> float:
+    function()  # warm-up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--check-sample", type=int, default=100)
+    args = parser.parse_args()
+
+    import spacy
+
+    from kg.cli import main as kg
+
+    records = sample(args.limit)
+    work = tempfile.mkdtemp(prefix="kg-bench-")
+    path = os.path.join(work, "sample.jsonl")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(r) + "\n" for r in records)
+    out = os.path.join(work, "out.jsonl")
+    n = len(records)
+
+    def extract(jobs: int):
+        return lambda: kg(["extract", path, "--format", "summary", "-o", out, "--jobs", str(jobs), "--no-progress"])
+
+    blank = spacy.blank("en")
+    texts = [r["text"] for r in records] + [r["title"] for r in records if r["title"]]
+
+    def tokenise():
+        for _ in blank.pipe(texts):
+            pass
+
+    single = timed(extract(1), args.runs)
+    double = timed(extract(2), args.runs)
+    bare = timed(tokenise, args.runs)
+
+    from kg.inputs import read_inputs
+    from kg.pipeline import extract_one
+    from kg.rdf import record_graph
+    from kg.shacl import validate
+
+    graphs = []
+    for item in list(read_inputs([path]))[: args.check_sample]:
+        try:
+            graphs.append(record_graph(extract_one(item)))
+        except Exception:  # an abstract that fails extraction is not a check figure
+            continue
+    validate(graphs[0])
+    start = time.perf_counter()
+    for graph in graphs:
+        validate(graph)
+    check_per_abstract = (time.perf_counter() - start) / len(graphs)
+
+    result = {
+        "abstracts": n,
+        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "extract_1_job_per_s": round(n / single, 1),
+        "extract_2_jobs_per_s": round(n / double, 1),
+        "extract_2_jobs_per_s_per_core": round(n / double / 2, 1),
+        "blank_tokenise_per_s": round(n / bare, 1),
+        "ratio_extract_to_blank": round(single / bare, 1),
+        "check_pyshacl_s_per_abstract": round(check_per_abstract, 4),
+        "check_sample": len(graphs),
+        "targets": {"per_core": 200, "ratio": 10},
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
