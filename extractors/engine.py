@@ -178,7 +178,7 @@ def unit_regex() -> str:
     # A unit ends at a word boundary or at punctuation ('mg/kg)' or 'mg,'), never inside a word ('mgs'),
     # and never where a concentration or exposure goes on ('ng/mL', 'mg/dL', 'ug*h/mL', 'ug\u00b7h/mL').
     return ("(?:" + "|".join(pattern.pattern for _, pattern in unit_table())
-            + r")(?![A-Za-z])(?![ ]?[\u00b7*\u22c5\u00d7][ ]?h|[ ]?/[ ]?(?:m?l|dl|h|hr|min)\b)")
+            + r")(?![A-Za-z])(?![ ]?[\u00b7*\u22c5\u00d7 ][ ]?h(?:r|ours?)?\b|[ ]?/[ ]?(?:m?l|dl|h|hr|min)\b)")
 
 
 def canonical_unit(surface: str) -> str | None:

@@ -75,23 +75,29 @@ def find_drug_names(text: str, rows) -> tuple[dict[str, str], list[tuple[int, in
         taught = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(defined, key=len, reverse=True)))
                             + r")(?![\w-])", re.IGNORECASE)
         found.extend((m.start(), m.end(), m.group(), "drug-defined-as-agent") for m in taught.finditer(text))
+    mentions = merge_adjacent(text, resolve_overlaps(found))
     for row, pattern in rows:
         if row.label != "alias":
             continue
         for match in pattern.finditer(text):
             short = key(match.group("short"))
             # The long form is the drug mention that ends right before the bracket, however many words it
-            # has: 'pegylated liposomal doxorubicin (PLD)', 'tarlatamab (AMG 757)'.
+            # has: 'pegylated liposomal doxorubicin (PLD)', 'sacituzumab govitecan (SG)', 'AMG 757'.
             bracket = match.start("short") - 1
-            owner = max((f for f in found if bracket - 2 <= f[1] <= bracket), key=lambda f: f[1] - f[0], default=None)
+            owner = max((m for m in mentions if bracket - 2 <= m[1] <= bracket), key=lambda m: m[1] - m[0], default=None)
             if owner is not None and short != key(owner[2]) and not short.isdigit():
                 aliases[short] = owner[2].lower()
                 surfaces.add(match.group("short"))
     if aliases:
         alias_regex = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(surfaces, key=len, reverse=True)))
                                  + r")(?![\w-])", re.IGNORECASE)
-        for match in alias_regex.finditer(text):
-            found.append((match.start(), match.end(), match.group(), "drug-abbreviation-definition"))
+        found.extend((m.start(), m.end(), m.group(), "drug-abbreviation-definition") for m in alias_regex.finditer(text))
+        mentions = merge_adjacent(text, resolve_overlaps(found))
+    return aliases, [(start, end, aliases.get(key(surface), surface.lower()), rule) for start, end, surface, rule in mentions]
+
+
+def resolve_overlaps(found: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """Leftmost, then longest, mention wins where two rules matched overlapping text."""
     mentions: list[tuple[int, int, str, str]] = []
     taken: list[tuple[int, int]] = []
     for start, end, surface, rule in sorted(found, key=lambda f: (f[0], -(f[1] - f[0]))):
@@ -99,8 +105,7 @@ def find_drug_names(text: str, rows) -> tuple[dict[str, str], list[tuple[int, in
             continue
         taken.append((start, end))
         mentions.append((start, end, surface, rule))
-    return aliases, [(start, end, aliases.get(key(surface), surface.lower()), rule)
-                     for start, end, surface, rule in merge_adjacent(text, mentions)]
+    return mentions
 
 
 def merge_adjacent(text: str, mentions: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
