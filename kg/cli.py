@@ -375,15 +375,14 @@ def load(paths: tuple[str, ...], forced_id: str | None, batch: Batch, where: Sto
 
     PATH is an abstract (.txt, .jsonl, -), extracted on the way, or RDF that kg made (.trig, .nq, .nquads).
     """
-    from kg.store import Loader, abstract_nquads, is_rdf_path, rdf_file_batches
+    from kg.store import Loader, abstract_nquads, is_rdf_path, rdf_file_batches, validate_rdf_file
 
     if not where.given:
         raise UsageError("kg load needs --store DIR or --endpoint URL")
     rdf_paths = [path for path in paths if is_rdf_path(path)]
     text_paths = [path for path in paths if not is_rdf_path(path)]
     for path in rdf_paths:  # a bad RDF file stops the load before anything is written
-        for _ in rdf_file_batches(path, batch_quads=1 << 62):
-            pass
+        validate_rdf_file(path)
     store = where.open(writable=True)
     try:
         loader = Loader(store)

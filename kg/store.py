@@ -143,6 +143,18 @@ def rdf_file_batches(path: str, batch_quads: int = 200_000) -> Iterator[tuple[li
         yield fresh, ox.serialize(quads, format=ox.RdfFormat.N_QUADS) if quads else b""
 
 
+def validate_rdf_file(path: str) -> None:
+    """Parse the whole file once, keeping nothing, so a bad file stops ``kg load`` before any write."""
+    fmt = RDF_SUFFIXES[os.path.splitext(path)[1].lower()]
+    if not os.path.isfile(path):
+        raise InputError(path, "no such file" if not os.path.exists(path) else "not a file")
+    try:
+        for _ in ox.parse(path=path, format=fmt):
+            pass
+    except SyntaxError as error:
+        raise InputError(path, f"not valid {fmt.name}: {' '.join(str(error).split())}") from None
+
+
 class Loader:
     """Buffers abstracts' N-Quads and hands them to the store in batches (one bulk load each)."""
 

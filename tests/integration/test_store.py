@@ -263,3 +263,12 @@ def test_store_check_text_names_abstract_shape_and_spans(store, capsys):
 def test_check_store_and_paths_together_is_a_usage_error(store, capsys):
     code, out, err = run(capsys, "check", str(SEED), "--store", store)
     assert (code, out, err) == (2, "", "kg: error: give PATH... or --store/--endpoint, not both\n")
+
+
+def test_a_bad_rdf_file_stops_the_load_before_any_write(tmp_path, capsys):
+    bad = tmp_path / "bad.trig"
+    bad.write_text('GRAPH <https://w3id.org/trial-kg/abstract/x> { <x:s> <x:p> "unterminated }\n', encoding="utf-8")
+    code, out, err = run(capsys, "load", str(bad), "--store", str(tmp_path / "store"))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"kg: error: {bad}: not valid TriG: ") and len(err.splitlines()) == 1
+    assert not (tmp_path / "store").exists()
