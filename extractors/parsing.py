@@ -54,15 +54,15 @@ _GRADE_NUMBER = re.compile(r"\b([1-5]|iii|iv|ii|i|v)\b", re.IGNORECASE)
 def parse_grade(text: str) -> str:
     """CTCAE grade group as SUMMARY.md writes it: 'any', '1'..'5', '>=3', '3-4'.
 
-    >>> [parse_grade(t) for t in ["\u2265 grade 3", "grade 3/4", "Gr 4", "any grade", "grade 3 or higher", "G3"]]
-    ['>=3', '3-4', '4', 'any', '>=3', '3']
+    >>> [parse_grade(t) for t in ["\u2265 grade 3", "grade 3/4", "Gr 4", "any grade", "grade 3 or higher", "G3", "Gr3+"]]
+    ['>=3', '3-4', '4', 'any', '>=3', '3', '>=3']
     """
     lowered = text.lower()
     if "any" in lowered or "all grade" in lowered:
         return "any"
     if lowered.strip() in {"serious", "high grade"}:
         return ">=3"
-    numbers = [_ROMAN.get(found.lower(), found) for found in _GRADE_NUMBER.findall(re.sub(r"^g(?=\d)", "g ", lowered))]
+    numbers = [_ROMAN.get(found.lower(), found) for found in _GRADE_NUMBER.findall(re.sub(r"(?<=[a-z])(?=\d)", " ", lowered))]
     if not numbers:
         return "any"
     if re.search(r"\u2265|>=|> =|\u2267|greater than or equal|or (?:higher|above|greater|more|worse)|\+", lowered):

@@ -71,7 +71,7 @@ class AdverseEventFinder(RuleComponent):
     package = "extractors.adverse_events"
     span_key = "kg_adverse_events"
     context_labels = frozenset({"ae-cue", "ae-generic", "ae-term-start", "ae-figure", "ae-threshold", "ae-subject",
-                                "ae-connector"})
+                                "ae-connector", "ae-not-an-event"})
 
     def __init__(self, nlp, name: str):
         super().__init__(nlp, name)
@@ -81,6 +81,7 @@ class AdverseEventFinder(RuleComponent):
         self.subject = self.row_pattern("ae-subject")
         self.generic = self.row_pattern("ae-generic")
         self.connector = self.row_pattern("ae-connector")
+        self.not_a_figure = self.row_pattern("ae-not-an-event")
         self.figures = [(row, pattern) for row, pattern in self.rows if row.label == "ae-figure"]
 
     def row_pattern(self, label: str) -> re.Pattern[str]:
@@ -136,6 +137,7 @@ class AdverseEventFinder(RuleComponent):
         anchor = match.start()
         group = enclosing(groups, anchor)
         term_parts = None
+        self._orphan_grade: Part | None = None
         if group is not None:
             term_parts = self.term_before(text, sentence_start, group[0])
             if term_parts is None and self._last_term is not None and self._last_term[0].end < group[0]:
@@ -146,7 +148,11 @@ class AdverseEventFinder(RuleComponent):
             if connector is not None and connector.end() == anchor:
                 term_parts = self.term_before(text, sentence_start, connector.start())
         if term_parts is None:
+            if self.not_a_figure.match(text, match.end()):
+                return None
             term_parts = self.sentence_subject(text, sentence_start, sentence_end, anchor)
+            if term_parts is not None and self._orphan_grade is not None:
+                term_parts = [p for p in term_parts if p.role != "grade"] + [self._orphan_grade]
         if term_parts is None:
             return None
         if group is None:
@@ -198,6 +204,10 @@ class AdverseEventFinder(RuleComponent):
             term_start += (len(term) - len(term.lstrip())) + leading.end()
             term = text[term_start:bracket]
         stripped = term.strip(" \u00a0-,")
+        if not stripped and parts:
+            # 'Most AEs were grade 1 (61%)': a grade with no term of its own; the sentence names the term.
+            self._orphan_grade = parts[0]
+            return None
         if not stripped or not stripped[0].isalpha() or len(stripped.split()) > MAX_TERM_WORDS:
             return None
         if NOT_A_TERM.search(stripped) or GRADE.fullmatch(stripped):
