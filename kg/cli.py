@@ -467,7 +467,10 @@ def report(paths: tuple[str, ...], forced_id: str | None, output: str) -> int:
     sections = []
 
     def write_one(out: AtomicOutput, abstract: Abstract, record: TrialAbstract, tally: Tally) -> None:
-        sections.append(build_section(len(sections) + 1, abstract, record))
+        section = build_section(len(sections) + 1, abstract, record)
+        if section.unchecked:
+            say_warning(f"{abstract.path}:{abstract.line}: not checked: {section.unchecked} (id {record.id}); shown unchecked")
+        sections.append(section)
 
     def finish(out: AtomicOutput, tally: Tally) -> None:
         if sections:

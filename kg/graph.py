@@ -205,19 +205,25 @@ def strongest_edges(graph: nx.Graph, top: int | None) -> list[dict[str, Any]]:
     for source, target, data in graph.edges(data=True):
         if graph.nodes[source].get("kind") == "drug" and graph.nodes[target].get("kind") == "trial":
             source, target = target, source  # a bipartite edge reads trial -> drug
+        elif (not graph.is_directed() and graph.nodes[source].get("kind") == graph.nodes[target].get("kind")
+              and graph.nodes[source]["label"] > graph.nodes[target]["label"]):
+            source, target = target, source  # a pair of drugs reads in name order, whatever the node order
         rows.append({**data, "source": graph.nodes[source]["label"], "target": graph.nodes[target]["label"]})
     rows.sort(key=lambda row: (-row["weight"], row["source"], row["target"]))
     return rows if top is None else rows[:top]
 
 
-def cell(value: Any) -> str:
+def cell(value: Any, key: str = "") -> str:
+    if key == "trial_ids":  # the table names three; the export keeps them all
+        ids = str(value).split(";")
+        return "; ".join(ids[:3]) + (f" (+{len(ids) - 3})" if len(ids) > 3 else "")
     return number_text(value) if isinstance(value, float) else str(value)
 
 
 def edge_table(graph: nx.Graph, kind: str, top: int | None) -> str:
     """The strongest edges as an aligned text table with a header line (nothing but the header if none)."""
     columns = COLUMNS[kind]
-    rows = [[cell(row.get(key, "")) for _, key in columns] for row in strongest_edges(graph, top)]
+    rows = [[cell(row.get(key, ""), key) for _, key in columns] for row in strongest_edges(graph, top)]
     header = [title for title, _ in columns]
     widths = [max(len(text) for text in column) for column in zip(header, *rows)]
     numeric = [all(re.fullmatch(r"[\d.]+", row[i]) for row in rows) and rows for i in range(len(columns))]

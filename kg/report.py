@@ -24,6 +24,7 @@ from spacy.displacy.render import SpanRenderer
 from spacy.util import escape_html
 
 from kg import __version__
+from kg.errors import KgError
 from kg.pipeline import Abstract
 from kg.records import Extracted, Record, TrialAbstract
 from kg.shacl import ShapeResult
@@ -115,6 +116,7 @@ class Section:
     results: list[ShapeResult]
     highlights: dict[tuple[str, int, int], Highlight]
     shown: set[int] = field(default_factory=set)  # id() of the values the facts table has linked
+    unchecked: str | None = None  # why the shapes could not run on this abstract, if they could not
 
     @property
     def anchor(self) -> str:
@@ -277,25 +279,28 @@ def table(section: Section, headers: tuple[str, ...], rows: list[tuple[Extracted
     return f'<table class="sub"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def keyed(section: Section, pairs: list[tuple[str, Extracted | None]]) -> str:
-    shown = [f'<span class="k">{name}</span> {link(section, value)}' for name, value in pairs if value is not None]
+def keyed(section: Section, pairs: list[tuple[str | Extracted, Extracted | None]]) -> str:
+    """'name value' pairs; a name read from the text (a category such as 'uPR') is a link of its own."""
+    shown = [(link(section, name) if isinstance(name, Extracted) else f'<span class="k">{name}</span>')
+             + f" {link(section, value)}" for name, value in pairs if value is not None]
     return " · ".join(shown) if shown else '<span class="none">—</span>'
 
 
 def responses_cell(section: Section, summary: Any) -> str:
     if summary is None:
         return '<span class="none">—</span>'
-    pairs = [("CR", summary.complete_response), ("PR", summary.partial_response), ("SD", summary.stable_disease),
-             ("PD", summary.progressive_disease)]
-    pairs += [(html.escape(str(c.category.value)), c.n) for c in summary.other_categories]
+    pairs: list[tuple[str | Extracted, Extracted | None]] = [
+        ("CR", summary.complete_response), ("PR", summary.partial_response), ("SD", summary.stable_disease),
+        ("PD", summary.progressive_disease)]
+    pairs += [(c.category, c.n) for c in summary.other_categories]
     return keyed(section, pairs)
 
 
 def rates_cell(section: Section, summary: Any) -> str:
     if summary is None:
         return '<span class="none">—</span>'
-    pairs = [("ORR", summary.orr), ("DCR", summary.dcr), ("CBR", summary.cbr)]
-    pairs += [(html.escape(str(c.category.value)), c.pct) for c in getattr(summary, "category_rates", [])]
+    pairs: list[tuple[str | Extracted, Extracted | None]] = [("ORR", summary.orr), ("DCR", summary.dcr), ("CBR", summary.cbr)]
+    pairs += [(c.category, c.pct) for c in getattr(summary, "category_rates", [])]
     return keyed(section, pairs)
 
 
@@ -365,6 +370,8 @@ def facts_html(section: Section) -> str:
 
 
 def results_html(section: Section) -> str:
+    if section.unchecked:
+        return f'<p class="unchecked">Not checked: {html.escape(section.unchecked)}</p>'
     if not section.results:
         return '<p class="ok">Conforms: no SHACL result.</p>'
     items = []
@@ -385,6 +392,8 @@ def results_html(section: Section) -> str:
 
 
 def status(section: Section) -> tuple[str, str]:
+    if section.unchecked:
+        return "warn", "not checked"
     violations = sum(1 for r in section.results if r.severity == "Violation")
     if violations:
         return "bad", f"{violations} violation{'s' if violations > 1 else ''}"
@@ -508,6 +517,7 @@ h3 small { text-transform: none; letter-spacing: 0; font-weight: 400; }
 .result .msg { margin: .2rem 0; }
 .result .involves { margin: .2rem 0; color: var(--muted); }
 .ok { color: var(--good); font-weight: 600; margin: .3rem 0; }
+.unchecked { color: var(--warn); font-weight: 600; margin: .3rem 0; }
 .chip, a.v { display: inline-block; text-decoration: none; color: var(--ink); border-bottom: 3px solid var(--kind, #ddd);
   padding: 0 .15rem; line-height: 1.25; }
 .chip { background: #fff; border: 1px solid var(--line); border-bottom: 3px solid var(--kind, #ddd); border-radius: 3px;
@@ -535,5 +545,10 @@ def build_section(number: int, abstract: Abstract, record: TrialAbstract) -> Sec
     from kg.rdf import record_graph
     from kg.shacl import validate
 
-    conforms, results, _ = validate(record_graph(record))
+    try:
+        conforms, results, _ = validate(record_graph(record))
+    except KgError as error:  # the abstract is still shown, with why it is not checked
+        section = make_section(number, abstract, record, False, [])
+        section.unchecked = str(error)
+        return section
     return make_section(number, abstract, record, conforms, results)

@@ -282,3 +282,12 @@ def test_graph_needs_paths_or_a_store_but_not_both(capsys, tmp_path):
     missing = tmp_path / "absent"
     assert run(capsys, "graph", "--store", str(missing), "--kind", "drug-ae") == (
         2, "", f"kg: error: {missing}: no store here; make one with `kg load PATH... --store DIR`\n")
+
+
+def test_graph_table_reads_trial_then_drug_and_drug_pairs_in_name_order():
+    trials = [TrialFacts.from_summary({"id": "zeta", "doses": [{"drug": "b-drug", "value": 1, "unit": "mg"},
+                                                                {"drug": "a-drug", "value": 2, "unit": "mg"}]})]
+
+    assert edge_table(trial_drug_graph(trials), "trial-drug", None).splitlines()[1:] == [
+        "zeta   a-drug            1  2 mg", "zeta   b-drug            1  1 mg"]
+    assert edge_table(drug_drug_graph(trials), "drug-drug", None).splitlines()[1:] == ["a-drug  b-drug       1  zeta"]

@@ -259,3 +259,21 @@ def test_report_in_headless_chromium(capsys, tmp_path, mutated_seed, seed_text):
     assert followed == {"hash": "#a1-text-2055-2060", "target": "a1-text-2055-2060", "inView": True, "outline": "solid"}
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert width >= 1200 and height > 1000
+
+
+def test_report_shows_an_abstract_the_shapes_cannot_check_and_says_why(seed_text):
+    from kg.records import TrialAbstract
+    from kg.report import build_section, render_page
+
+    abstract = Abstract(id="seed", text=seed_text)
+    dumped = extract_one(abstract).model_dump(mode="json")
+    dumped["doses"][0]["unit"]["value"] = "furlongs"  # a unit ontology/vocab/units.tsv has no IRI for
+    record = TrialAbstract.model_validate(dumped)
+
+    section = build_section(1, abstract, record)
+    markup = render_page([section])
+
+    assert section.unchecked == "ontology/vocab/units.tsv has no IRI for 'furlongs'"
+    assert "<p class=\"unchecked\">Not checked: ontology/vocab/units.tsv has no IRI for &#x27;furlongs&#x27;</p>" in markup
+    assert ">not checked</span>" in markup
+    assert len(section.highlights) == len(seed_spans())  # the text and facts are shown all the same
