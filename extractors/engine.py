@@ -205,12 +205,25 @@ def sentence_end() -> re.Pattern[str]:
 
 
 def sentence_bounds(text: str) -> list[tuple[int, int]]:
-    """Sentence (or ';'-clause) character ranges. Abstracts are terse; a rule-based split is enough."""
+    """Sentence (or ';'-clause) character ranges. Abstracts are terse; a rule-based split is enough.
+
+    A ';' inside brackets ('(18/87; 95% CI, 12.7 to 30.7)') separates items, not clauses.
+    """
     bounds, start = [], 0
+    depth, scanned = 0, 0
     for match in sentence_end().finditer(text):
-        # '1.0' never ends a sentence, nor does an abbreviation such as 'vs.' or 'I.V.' before lower case.
+        for char in text[scanned:match.start()]:
+            if char in "([":
+                depth += 1
+            elif char in ")]" and depth:
+                depth -= 1
+        scanned = match.start()
+        if depth and text[match.start() - 1:match.start()] == ";":
+            continue
         bounds.append((start, match.start()))
         start = match.end()
+        if "\n" in match.group():
+            depth = 0  # a new paragraph closes whatever the last one left open
     bounds.append((start, len(text)))
     return [(s, e) for s, e in bounds if e > s]
 
