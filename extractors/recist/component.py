@@ -18,6 +18,7 @@ CONTEXT_WINDOW = 300
 PCT = compile_regex(r"(?<![\d.\u00b7])(<<PCTNUM>>)<<WS>>%")
 CI_AFTER = compile_regex(r"<<WS>>(?:CI|confidence|credible|CrI)\b")
 MAX_RATES = 8
+VALUE_BRACKET = compile_regex(r"<<WS>><<PCTNUM>><<WS>>%<<WS>>(?:vs\.?|v\.?|versus|and|,|;|/|\))")
 JUST_AFTER_NAME = re.compile(r"^\s*(?:(?:was|were|is|of|:|=)\s*)*$", re.IGNORECASE)
 LABEL_WINDOW = 40
 
@@ -56,23 +57,23 @@ class ResponseFinder(RuleComponent):
                 limit = stopper.start()
             names = [cue.span("rate")] + ([cue.span("rate2")] if cue.group("rate2") else [])
             values = []
-            depth = 0
+            # One entry per open bracket: does it hold values ('(92.9% vs. 76.4%; P<.001)') or asides (CIs, n/N)?
+            brackets: list[bool] = []
             cursor = cue.end()
-            opened_at_cue = False
             for match in PCT.finditer(text, cue.end(), limit):
                 segment = text[cursor:match.start()]
                 for offset, char in enumerate(segment):
+                    position = cursor + offset
                     if char in "([":
-                        if depth == 0 and not values and JUST_AFTER_NAME.match(text[cue.end():cursor + offset]):
-                            opened_at_cue = True
-                        depth += 1
-                    elif char in ")]" and depth:
-                        depth -= 1
+                        at_name = not brackets and not values and JUST_AFTER_NAME.match(text[cue.end():position])
+                        holds_values = bool(VALUE_BRACKET.match(text, position + 1))
+                        brackets.append(bool(at_name) or holds_values)
+                    elif char in ")]" and brackets:
+                        brackets.pop()
                 cursor = match.start()
                 if CI_AFTER.match(text, match.end()) or text[max(0, match.start() - 3):match.start()].strip() in {"95", "90"}:
                     continue
-                inside_first = opened_at_cue and depth == 1 and not values
-                if depth == 0 or inside_first:
+                if not brackets or (len(brackets) == 1 and brackets[0]):
                     if not any(start < match.end(1) and match.start(1) < end for start, end in taken):
                         values.append(match.span(1))
                 if len(values) >= MAX_RATES:

@@ -140,3 +140,8 @@ def test_grades_paired_with_figures_respectively():
 def test_a_grade_group_is_not_split_by_respectively():
     figures = summary_of("Grade 3/4 toxicities included neutropenia (15.8% v 20.0%) in the A and B groups, respectively.")["ae"]
     assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("neutropenia", "3-4", 15.8), ("neutropenia", "3-4", 20.0)]
+
+
+def test_rates_compared_in_brackets_are_arm_values():
+    summary = summary_of("The rate of overall response was higher with zorvatinib than with placebo (62.5% vs. 40.1%; P<0.001).")
+    assert sorted(arm["rates"]["ORR"] for arm in summary["arms"]) == [40.1, 62.5]
