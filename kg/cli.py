@@ -8,6 +8,7 @@ catches.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -75,8 +76,15 @@ class AtomicOutput:
             self.stream.flush()
             return
         self.stream.close()
-        os.replace(self.temp, self.path)
-        self.temp = None
+        try:
+            os.replace(self.temp, self.path)
+        except OSError as error:
+            # The folder changed under the run (removed, made read-only): say so, leave nothing behind.
+            with contextlib.suppress(OSError):
+                os.unlink(self.temp)
+            raise OutputError(f"{self.path}: cannot write: {error.strerror or error}") from None
+        finally:
+            self.temp = None
 
     def abort(self) -> None:
         if self.temp is not None:

@@ -288,3 +288,18 @@ def test_closed_stdout_pipe_ends_like_a_unix_filter(tmp_path):
     assert json.loads(first_line)["id"]
     assert code == -13  # killed by SIGPIPE, as `head -1` leaves any filter
     assert err == b""
+
+
+def test_output_folder_removed_during_the_run_is_one_error_line(capsys, tmp_path):
+    from kg.cli import AtomicOutput
+    from kg.errors import OutputError
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = AtomicOutput(str(folder / "result.jsonl"))
+    out.write("{}\n")
+    for leftover in folder.iterdir():
+        leftover.unlink()
+    folder.rmdir()
+    with pytest.raises(OutputError, match=r"result.jsonl: cannot write: No such file or directory$"):
+        out.commit()
