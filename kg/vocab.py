@@ -27,8 +27,11 @@ class KG(DefinedNamespace):
     Grade1To2: URIRef
     Grade1To3: URIRef
     Grade1To4: URIRef
+    Grade1To5: URIRef
     Grade2OrHigher: URIRef
     Grade2To3: URIRef
+    Grade2To4: URIRef
+    Grade2To5: URIRef
     Grade3OrHigher: URIRef
     Grade3To4: URIRef
     Grade3To5: URIRef

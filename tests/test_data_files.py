@@ -85,3 +85,14 @@ def test_a_malformed_pattern_file_names_file_line_and_id(tmp_path, monkeypatch):
     monkeypatch.setattr(engine, "data_text", lambda package, name: lines)
     with pytest.raises(PatternFileError, match=r"^pkg/patterns.jsonl:2: colour: Extra inputs are not permitted \(id bad\)$"):
         engine.load_patterns("pkg")
+
+
+def test_every_grade_group_the_parser_can_give_has_an_iri():
+    from extractors.parsing import parse_grade
+
+    labels = {row["label"] for row in vocab_rows("grades")}
+    produced = {parse_grade(text) for text in
+                [f"grade {a}" for a in range(1, 6)] + [f"grade \u2265{a}" for a in range(1, 6)]
+                + [f"grade {a}-{b}" for a in range(1, 6) for b in range(a + 1, 6)] + ["any grade"]}
+    assert len(produced) == 21
+    assert produced - labels == set()
