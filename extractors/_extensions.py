@@ -10,6 +10,7 @@ from spacy.tokens import Doc
 # name: (default, what it holds)
 DOC_EXTENSIONS: dict[str, tuple[object, str]] = {
     "kg_field": ("text", "Which field of the record this Doc is: 'text' or 'title'."),
+    "kg_text": (None, "Doc.text, read once: spaCy rebuilds Doc.text from every token on each access."),
 }
 
 for _name, (_default, _doc) in DOC_EXTENSIONS.items():

@@ -204,20 +204,29 @@ def sentence_end() -> re.Pattern[str]:
                       + r"\s+(?=[A-Z(\[0-9])|\n+")
 
 
+def doc_text(doc: Doc) -> str:
+    """Doc.text, read once per Doc: spaCy joins every token anew on each access of Doc.text."""
+    if doc._.kg_text is None:
+        doc._.kg_text = doc.text
+    return doc._.kg_text
+
+
+BRACKET = re.compile(r"[()\[\]]")
+
+
+@functools.lru_cache(maxsize=8)
 def sentence_bounds(text: str) -> list[tuple[int, int]]:
     """Sentence (or ';'-clause) character ranges. Abstracts are terse; a rule-based split is enough.
 
     A ';' inside brackets ('(18/87; 95% CI, 12.7 to 30.7)') separates items, not clauses.
     """
     bounds, start = [], 0
-    depth, scanned = 0, 0
+    brackets = [(m.start(), m.group()) for m in BRACKET.finditer(text)]
+    depth, index = 0, 0
     for match in sentence_end().finditer(text):
-        for char in text[scanned:match.start()]:
-            if char in "([":
-                depth += 1
-            elif char in ")]" and depth:
-                depth -= 1
-        scanned = match.start()
+        while index < len(brackets) and brackets[index][0] < match.start():
+            depth = depth + 1 if brackets[index][1] in "([" else max(0, depth - 1)
+            index += 1
         if depth and text[match.start() - 1:match.start()] == ";":
             continue
         bounds.append((start, match.start()))
@@ -347,8 +356,7 @@ class RuleComponent:
         return [Fact(row.label, row.id, tuple(group_parts(match)))]
 
     def __call__(self, doc: Doc) -> Doc:
-        # Doc.text joins every token anew on each access: read it once per call.
-        self.text = doc.text
+        self.text = doc_text(doc)
         facts = sorted(self.find(doc), key=lambda fact: min((p.start for p in fact.parts), default=0))
         store_facts(doc, self.span_key, facts)
         return doc

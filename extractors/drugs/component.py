@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.engine import (
+    doc_text,
     Fact,
     Part,
     compile_regex,
@@ -126,7 +127,7 @@ class DrugRecognizer:
         self.rows = regex_rows(load_patterns(PACKAGE))
 
     def __call__(self, doc: Doc) -> Doc:
-        _, mentions = find_drug_names(doc.text, self.rows)
+        _, mentions = find_drug_names(doc_text(doc), self.rows)
         spans = []
         for start, end, canonical, rule in mentions:
             span = doc.char_span(start, end, label="drug", kb_id=canonical, alignment_mode="expand")
