@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from spacy.tokens import Doc
+
 from extractors import build_pipeline
 from kg.build import build_record
 from kg.records import TrialAbstract
@@ -21,10 +23,18 @@ class Abstract:
     line: int = 0
 
 
-def extract_one(abstract: Abstract) -> TrialAbstract:
+def run_pipeline(text: str, field: str = "text") -> Doc:
+    """The process's pipeline on one string; the Doc keeps the string so no component rebuilds Doc.text."""
     nlp = build_pipeline()
-    text_doc = nlp(abstract.text)
-    title_doc = nlp(abstract.title) if abstract.title else None
+    doc = nlp.make_doc(text)
+    doc._.kg_text = text
+    doc._.kg_field = field
+    return nlp(doc)
+
+
+def extract_one(abstract: Abstract) -> TrialAbstract:
+    text_doc = run_pipeline(abstract.text)
+    title_doc = run_pipeline(abstract.title, "title") if abstract.title else None
     return build_record(abstract.id, text_doc, title_doc)
 
 

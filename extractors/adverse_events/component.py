@@ -11,6 +11,7 @@ before the figure. A threshold (">10%", "in more than 20%") is never a figure.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from spacy.language import Language
@@ -34,6 +35,7 @@ SINGLE_GRADE = re.compile(r"(?<![\d.])([1-5])(?![\d.])")
 ABBREVIATION_BEFORE = re.compile(r"\s*\([A-Za-z][\w-]{0,12}\)\s*$")
 
 
+@functools.cache
 def generic_term_pattern() -> re.Pattern[str]:
     from extractors.engine import load_patterns
 
