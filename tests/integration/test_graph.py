@@ -291,3 +291,12 @@ def test_graph_table_reads_trial_then_drug_and_drug_pairs_in_name_order():
     assert edge_table(trial_drug_graph(trials), "trial-drug", None).splitlines()[1:] == [
         "zeta   a-drug            1  2 mg", "zeta   b-drug            1  1 mg"]
     assert edge_table(drug_drug_graph(trials), "drug-drug", None).splitlines()[1:] == ["a-drug  b-drug       1  zeta"]
+
+
+def test_graph_doctests():
+    import doctest
+
+    import kg.graph
+
+    result = doctest.testmod(kg.graph)
+    assert result.attempted >= 1 and result.failed == 0

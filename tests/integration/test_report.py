@@ -277,3 +277,12 @@ def test_report_shows_an_abstract_the_shapes_cannot_check_and_says_why(seed_text
     assert "<p class=\"unchecked\">Not checked: ontology/vocab/units.tsv has no IRI for &#x27;furlongs&#x27;</p>" in markup
     assert ">not checked</span>" in markup
     assert len(section.highlights) == len(seed_spans())  # the text and facts are shown all the same
+
+
+def test_report_doctests():
+    import doctest
+
+    import kg.report
+
+    result = doctest.testmod(kg.report)
+    assert result.attempted >= 1 and result.failed == 0
