@@ -508,6 +508,10 @@ h3 small { text-transform: none; letter-spacing: 0; font-weight: 400; }
 .kg-anchor { scroll-margin-top: 40vh; }
 .kg-hl.kg-flag { background: rgba(198, 40, 40, .13); box-shadow: 0 0 0 2px var(--bad); }
 .side-column { font-size: .9rem; }
+/* The facts stay in view while the text scrolls to the value a link points at. */
+@media (min-width: 1001px) {
+  .side-column { position: sticky; top: 0; align-self: start; max-height: 100vh; overflow-y: auto; padding-right: .3rem; }
+}
 .results { list-style: none; padding: 0; margin: 0; }
 .result { border-left: 4px solid var(--bad); background: #fdf3f3; padding: .4rem .7rem; margin: .4rem 0; border-radius: 4px; }
 .result.warning { border-color: var(--warn); background: #fff8ec; }
