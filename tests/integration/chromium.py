@@ -141,6 +141,12 @@ class Chromium:
         """A PNG of the whole page (not only the viewport); returns its width and height in CSS pixels."""
         size = self.call("Page.getLayoutMetrics")["cssContentSize"]
         width, height = int(size["width"]), int(size["height"])
+        # A window as tall as the page, so what sticks to the viewport (100vh) is drawn whole, as a reader
+        # scrolling would see it.
+        self.call("Emulation.setDeviceMetricsOverride",
+                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        size = self.call("Page.getLayoutMetrics")["cssContentSize"]
+        width, height = int(size["width"]), int(size["height"])
         data = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
                                                     "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
         with open(path, "wb") as handle:
