@@ -136,8 +136,10 @@ def components_md() -> str:
     lines += ["", "Shared by every component (read by `extractors/engine.py` and the pipeline builder):", ""]
     lines += [f"- {entry}" for entry in data_files("extractors.lexical")]
     lines += ["", "Each pattern row is `{\"id\", \"label\", \"pattern\", \"example\", \"source\"}`: the `id` becomes "
-              "the span's `id_` and the record value's `rule`, so every value in `kg extract` output names the row "
-              "that read it. `tests/test_data_files.py` checks every row's example against its own pattern.", ""]
+              "the span's `id_` and the record value's `rule`, so every value in `kg extract` output (and every "
+              "highlight of `kg report`) names the row that read it. `tests/test_data_files.py` checks every row's "
+              "example against its own pattern; `docs/components.md` lists files, not rows, so a new rule needs no "
+              "regeneration.", ""]
     return "\n".join(lines)
 
 
@@ -191,12 +193,12 @@ def records_table(graph: Graph) -> list[str]:
 
 def vocab_lines() -> list[str]:
     folder = resources.files("kg.ontology").joinpath("vocab")
-    lines = ["| table | labels | example |", "|---|---|---|"]
+    lines = ["| table | example row |", "|---|---|"]
     for name in sorted(e.name for e in folder.iterdir() if e.name.endswith(".tsv")):
         rows = [r.split("\t") for r in folder.joinpath(name).read_text(encoding="utf-8").splitlines()[1:]
                 if r.strip() and not r.startswith("#")]
         label, iri = rows[0][0], rows[0][1]
-        lines.append(f"| `ontology/vocab/{name}` | {len(rows)} | `{label}` → <{iri}> |")
+        lines.append(f"| `ontology/vocab/{name}` | `{label}` → <{iri}> |")
     return lines
 
 
