@@ -16,7 +16,8 @@ Clusters: the best-supported N is the main population. Figures that do not fit i
 another N (a second arm, a subgroup): an N that at least ``MIN_CLUSTER_SUPPORT`` of them fit becomes a
 population of its own and they link to it. A figure left over is linked to a population of its own
 when some N fits it and at least ``MIN_CLUSTER_SUPPORT`` other figures (an arm whose figures also fit
-the trial's N). Whatever fits no population links to the main one, where the shapes judge it.
+the trial's N). Only specific figures (``Pair.specific``) count for such further populations: "1 (1%)"
+fits any N from 50 to 200 and would excuse anything. Whatever fits no population links to the main one, where the shapes judge it.
 """
 
 from __future__ import annotations
@@ -63,6 +64,14 @@ class Pair:
         if self.n is not None:
             return self.scaled > 0 or self.n > 0
         return self.scaled > 0 and 8 * size <= self.unit
+
+
+    @property
+    def specific(self) -> bool:
+        """Whether the figure pins N down: the N that a count and percentage fit span about 1.5 steps of its
+        last digit over the percentage (relative), so 24% fits N within some 6%, but 1% fits anything
+        from 50 to 200. Specific: at most 10%, a percentage of at least 15 steps (15%, 1.5%, 0.15%)."""
+        return self.scaled >= 15
 
 
 def scaled_percentage(text: str) -> tuple[int, int] | None:
@@ -179,17 +188,28 @@ def ungrounded(figure: AdverseEventFigure | CountFigure) -> bool:
     return figure.denominator is None or figure.denominator.rule == TREATED_POPULATION_RULE
 
 
-def pairs_of(record: TrialAbstract, base: URIRef) -> list[Pair]:
-    pairs = []
+def pairs_of(record: TrialAbstract, base: URIRef) -> list[list[Pair]]:
+    """The figures without their own N, in groups that may be different populations.
+
+    A term reported twice at one grade ("neutropenia (10 [13%] vs 7 [9%])", "serious AEs in 24 (32%)
+    patients in group A and 28 (36%) in group B") is reported for two populations: its k-th mention goes
+    to group k. Group 1 (first mentions, and every term mentioned once) is the main population; the
+    groups are inferred separately, so a second arm's figures are not judged by the first arm's N."""
+    groups: dict[int, list[Pair]] = {}
     for name, figures in (("ae", record.ae), ("counts", record.counts)):
+        seen: dict[tuple, int] = {}
         for index, figure in enumerate(figures):
+            key = (figure.term.value, figure.grade.value if figure.grade is not None else "any") \
+                if isinstance(figure, AdverseEventFigure) else (figure.what.value,)
+            seen[key] = seen.get(key, 0) + 1
             if figure.pct is None or not ungrounded(figure):
                 continue
             scaled = scaled_percentage(figure.pct.text)
             if scaled is None:
                 continue
-            pairs.append(Pair(URIRef(f"{base}/{name}/{index}"), figure.n.value if figure.n is not None else None, *scaled))
-    return pairs
+            groups.setdefault(seen[key], []).append(
+                Pair(URIRef(f"{base}/{name}/{index}"), figure.n.value if figure.n is not None else None, *scaled))
+    return [groups[key] for key in sorted(groups)]
 
 
 def clusters(pairs: list[Pair], stated: set[int]) -> list[Population]:
@@ -199,7 +219,7 @@ def clusters(pairs: list[Pair], stated: set[int]) -> list[Population]:
     rest = [pair for pair in pairs if pair not in main.support]
     while rest and len(found) < MAX_CLUSTERS:
         population = best_size(rest, stated)
-        if population.size is None or len(population.support) < MIN_CLUSTER_SUPPORT:
+        if population.size is None or sum(pair.specific for pair in population.support) < MIN_CLUSTER_SUPPORT:
             break
         found.append(population)
         rest = [pair for pair in rest if pair not in population.support]
@@ -211,7 +231,7 @@ def clusters(pairs: list[Pair], stated: set[int]) -> list[Population]:
 
 
 def other_population(pair: Pair, pairs: list[Pair], stated: set[int]) -> Population | None:
-    """An N that this leftover figure fits together with at least MIN_CLUSTER_SUPPORT other figures,
+    """An N that this leftover figure fits together with at least MIN_CLUSTER_SUPPORT other specific figures,
     whichever population those belong to: then the figure may well be one of a population the text does
     not separate (an arm whose figures also fit the whole trial's N), and it is not judged as a slip.
     (The 12 [10%] of a control arm of 126 among figures that fit 128 as well.)"""
@@ -220,7 +240,8 @@ def other_population(pair: Pair, pairs: list[Pair], stated: set[int]) -> Populat
     for size in candidates([pair], stated):
         if not (pair.informative(size) and fits(pair, size)):
             continue
-        others = [other for other in pairs if other is not pair and other.informative(size) and fits(other, size)]
+        others = [other for other in pairs
+                  if other is not pair and other.specific and other.informative(size) and fits(other, size)]
         key = (len(others), size in stated, -size)
         if len(others) >= MIN_CLUSTER_SUPPORT and (best is None or key > best):
             best, chosen = key, Population(size, [pair, *others])
@@ -229,29 +250,34 @@ def other_population(pair: Pair, pairs: list[Pair], stated: set[int]) -> Populat
 
 def add_inferred_denominators(graph: Graph, record: TrialAbstract, base: URIRef, agent: URIRef) -> None:
     """Write the inferred populations of ``record`` into ``graph`` and link every figure without its own N."""
-    pairs = pairs_of(record, base)
-    if not pairs:
+    groups = pairs_of(record, base)
+    if not groups:
         return
     activity = URIRef(f"{base}/denominator-inference")
     graph.add((activity, RDF.type, PROV.Activity))
     graph.add((activity, PROV.wasAssociatedWith, agent))
+    stated = stated_sizes(record)
     linked: set[URIRef] = set()
-    nodes = []
-    for index, population in enumerate(clusters(pairs, stated_sizes(record))):
-        node = URIRef(f"{base}/inferred_denominator/{index}")
-        nodes.append(node)
-        graph.add((node, RDF.type, KG.InferredDenominator))
-        graph.add((node, PROV.wasGeneratedBy, activity))
-        graph.add((node, KG.supportCount, Literal(len(population.support), datatype=XSD.integer)))
-        if population.size is not None:
-            graph.add((node, KG.size, Literal(population.size, datatype=XSD.integer)))
-        if population.convention is not None:
-            graph.add((node, KG.roundingConvention, KG.RoundHalfUp if population.convention == ROUND else KG.Truncation))
-        for pair in population.support:
-            graph.add((node, PROV.wasDerivedFrom, pair.iri))
+    count = 0
+    for pairs in groups:
+        nodes = []
+        for population in clusters(pairs, stated):
+            node = URIRef(f"{base}/inferred_denominator/{count}")
+            count += 1
+            nodes.append(node)
+            graph.add((node, RDF.type, KG.InferredDenominator))
+            graph.add((node, PROV.wasGeneratedBy, activity))
+            graph.add((node, KG.supportCount, Literal(len(population.support), datatype=XSD.integer)))
+            if population.size is not None:
+                graph.add((node, KG.size, Literal(population.size, datatype=XSD.integer)))
+            if population.convention is not None:
+                graph.add((node, KG.roundingConvention, KG.RoundHalfUp if population.convention == ROUND else KG.Truncation))
+            for pair in population.support:
+                graph.add((node, PROV.wasDerivedFrom, pair.iri))
+                if pair.iri not in linked:
+                    graph.add((pair.iri, KG.inferredDenominator, node))
+                    linked.add(pair.iri)
+        for pair in pairs:
             if pair.iri not in linked:
-                graph.add((pair.iri, KG.inferredDenominator, node))
+                graph.add((pair.iri, KG.inferredDenominator, nodes[0]))
                 linked.add(pair.iri)
-    for pair in pairs:
-        if pair.iri not in linked:
-            graph.add((pair.iri, KG.inferredDenominator, nodes[0]))

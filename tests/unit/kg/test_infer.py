@@ -77,3 +77,23 @@ def test_infer_graph_links_every_figure_without_its_own_n():
     linked = {s for s in graph.subjects(KG.inferredDenominator, node)}
     assert linked == {URIRef(f"{base}/ae/1"), URIRef(f"{base}/counts/0"), URIRef(f"{base}/counts/1")}
     assert graph.value(URIRef(f"{base}/ae/0"), KG.inferredDenominator) is None  # its phrase states N = 39
+
+
+def test_infer_a_term_reported_twice_is_judged_in_its_own_group():
+    # Arrange: "stomatitis (18 [9%] of 202 ...), diarrhoea (15 [7%] vs 2 [2%]), anaemia (8 [4%] vs 1 [1%]),
+    # fatigue (7 [3%] vs 1 [1%])": the second mentions are the placebo arm's (98 patients, never stated)
+    def ae(term, n, pct, own=None):
+        return AdverseEventFigure(term=extracted(term), grade=extracted(">=3"), n=extracted(n), pct=extracted(pct, str(pct)),
+                                  denominator=extracted(own) if own else extracted(250, rule=TREATED_POPULATION_RULE))
+    record = TrialAbstract(id="rct", enrolled=extracted(300), ae=[
+        ae("stomatitis", 18, 9, own=202), ae("diarrhoea", 15, 7), ae("diarrhoea", 2, 2), ae("anaemia", 8, 4),
+        ae("anaemia", 1, 1), ae("fatigue", 7, 3), ae("fatigue", 1, 1)])
+    base = abstract_iri("rct")
+    # Act
+    graph = record_graph(record)
+    # Assert: the arm of 202 and the placebo arm are two inferred populations
+    first = graph.value(URIRef(f"{base}/ae/1"), KG.inferredDenominator)
+    second = graph.value(URIRef(f"{base}/ae/2"), KG.inferredDenominator)
+    assert first != second
+    assert graph.value(first, KG.size).toPython() == 202
+    assert {graph.value(URIRef(f"{base}/ae/{i}"), KG.inferredDenominator) for i in (2, 4, 6)} == {second}
