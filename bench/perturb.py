@@ -76,6 +76,7 @@ class Mutation:
     literal: Literal
     replacement: str
     direction: int
+    stated_n: int | None = None  # the N the text states next to the pair ("38 out of 39 (97.44%)"), if any
     id: str = ""
     detected: bool = False
     at_literal: bool = False
@@ -171,13 +172,31 @@ def pair_mutations(abstract: str, text: str, figure: dict, kind: str) -> tuple[l
     n_literal = nearest(ns, [pct_literal]) if pct_literal is not None else None
     if pct_literal is None or n_literal is None:
         return [], fact
+    stated = stated_denominator(text, n_literal, pct_literal, pct)
     found = []
     for literal, what, percent in ((pct_literal, "pair-pct", True), (n_literal, "pair-n", False)):
         for direction in (1, -1):
             replacement = mutate(literal, direction, percent)
             if replacement is not None:
-                found.append(Mutation(abstract, what, fact, literal, replacement, direction))
+                found.append(Mutation(abstract, what, fact, literal, replacement, direction, stated))
     return found, None
+
+
+def stated_denominator(text: str, n_literal: Literal, pct_literal: Literal, pct: float) -> int | None:
+    """The N the text writes beside an n (x%) pair: "38 out of 39 pts (97.44%)", "six [10%] of 101",
+    "77% (22/30)". Only an N that roughly gives the percentage counts (not "of 2 doses")."""
+    start, end = min(n_literal.start, pct_literal.start), max(n_literal.end, pct_literal.end)
+    window = text[start:end + 30]
+    for match in re.finditer(r"(?:\bof|\bout of|/)\s*(?:the\s+|all\s+)?(\d[\d,]*)", window):
+        size = int(match.group(1).replace(",", ""))
+        if size > 0 and abs(100 * n_literal_value(n_literal) / size - pct) <= 5:
+            return size
+    return None
+
+
+def n_literal_value(literal: Literal) -> int:
+    word = literal.text.lower()
+    return WORDS.index(word) if word in WORDS else int(re.sub(r"\D", "", literal.text))
 
 
 def rate_mutations(abstract: str, text: str, owner: str, responses: dict, rates: dict, evaluable: int | None
@@ -457,8 +476,17 @@ def report(gold: dict, ids: list[str], checked: dict, mutations: list[Mutation],
     for kind in sorted(by_kind):
         hit = sum(m.detected for m in mutations if m.kind == kind)
         print(f"  {kind:<11} {hit:>4}/{by_kind[kind]:<4} {100 * hit / by_kind[kind]:.1f}%")
+    explicit = [m for m in mutations if m.kind == "rate" or m.kind == "rate-count" or m.stated_n is not None]
+    hit = sum(m.detected for m in explicit)
+    print(f"  of which the text states every number of the relation (n, N and %; rate, counts and N): "
+          f"{hit}/{len(explicit)} = {100 * hit / max(len(explicit), 1):.1f}%")
+    implicit = [m for m in mutations if m.kind.startswith("pair") and m.stated_n is None]
+    hit = sum(m.detected for m in implicit)
+    print(f"  n (x%) pairs whose N the text leaves implicit: {hit}/{len(implicit)} = {100 * hit / max(len(implicit), 1):.1f}%")
     causes = Counter(m.cause for m in mutations if not m.detected)
     print("\nmisses by cause: " + ", ".join(f"{cause} {count}" for cause, count in causes.most_common()))
+    causes = Counter(m.cause for m in explicit if not m.detected)
+    print("misses with every number stated, by cause: " + ", ".join(f"{c} {k}" for c, k in causes.most_common()))
     print(f"facts whose literal could not be found in the text (no mutation made): {len(unlocated)}")
 
     clean = [i for i in ids if not gold[i].get("inconsistencies")]
