@@ -57,6 +57,11 @@ class AtomicOutput:
             handle, self.temp = tempfile.mkstemp(prefix=".kg-", suffix=".tmp", dir=directory)
         except OSError as error:
             raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None
+        # mkstemp makes the file 0600; the output gets the mode any new file gets here (0644 under umask 022),
+        # so a report can be served or shared like a file written directly.
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(handle, 0o666 & ~mask)
         self.stream = os.fdopen(handle, "w", encoding="utf-8", newline="\n")
 
     def write(self, text: str) -> None:

@@ -286,3 +286,14 @@ def test_report_doctests():
 
     result = doctest.testmod(kg.report)
     assert result.attempted >= 1 and result.failed == 0
+
+
+def test_report_file_gets_the_mode_of_a_new_file(capsys, tmp_path):
+    previous = os.umask(0o022)
+    try:
+        code, markup, _ = report_of(capsys, tmp_path, SEED)
+    finally:
+        os.umask(previous)
+
+    assert code == 0 and markup
+    assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600
