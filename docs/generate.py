@@ -153,12 +153,17 @@ def ontology_graph() -> Graph:
 
 
 def curie(graph: Graph, iri: URIRef | None) -> str:
+    """The shortest prefixed name of an IRI by the graph's prefixes (NCIT:C41331, not rdflib's <...> for
+    OBO IRIs, whose local names start inside the last path segment)."""
     if iri is None:
         return ""
-    try:
-        return graph.namespace_manager.normalizeUri(iri)
-    except Exception:
-        return f"<{iri}>"
+    text = str(iri)
+    matches = [(prefix, str(namespace)) for prefix, namespace in graph.namespaces()
+               if prefix and text.startswith(str(namespace)) and len(text) > len(str(namespace))]
+    if not matches:
+        return f"<{text}>"
+    prefix, namespace = max(matches, key=lambda match: len(match[1]))
+    return f"{prefix}:{text[len(namespace):]}"
 
 
 def one_line(text: object) -> str:
