@@ -1,0 +1,60 @@
+"""Issue 5: kg check finds the arithmetic slips of real abstracts, and only them.
+
+Each case is a shared-corpus record (named by id, skipped when ../shared/corpus is absent) read by a
+person: the slips are real ones the text prints, the clean cases are abstracts whose figures belong to
+populations the text never separates (a control arm, an arm of a randomised total) and once gave false
+Violations.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.pipeline import Abstract, extract_one
+from kg.rdf import record_graph
+from kg.shacl import validate
+from tests.conftest import corpus_records
+
+SLIPS = {
+    # "317 (96%) of 325 patients ... 282 (86%) of 332": 97.5% and 84.9%
+    "doi:10.1016/S1470-2045(17)30279-6": ("PercentageMatchesCountShape", "96% stated for 317 of 325"),
+    # "rash (37 [9%] of 443 patients": 8.4%
+    "doi:10.1016/S1470-2045(10)70112-1": ("PercentageMatchesCountShape", "9% stated for 37 of 443"),
+    # "77% (22/30) of brodalumab subjects": 73.3%
+    "pmc:PMC3979125": ("PercentageMatchesCountShape", "77% stated for 22 of 30"),
+    # "hand-foot skin reaction (three [13%] vs 0 patients)" in an arm of 83: 3.6% (also in the gold notes)
+    "doi:10.1016/S1470-2045(18)30372-3": ("PercentageMatchesCountShape", "13% stated for 3"),
+}
+
+CLEAN = {
+    "doi:10.1016/S0140-6736(15)00817-X": "control-arm figures '2 [2%]', '1 [1%]' of 98 beside an arm of 202",
+    "doi:10.1016/S1470-2045(17)30180-8": "control-arm figures of 114 beside an arm of 269",
+    "doi:10.1001/jama.2021.0987": "'24.1% vs 43.1%': arms of 54 and 51 of a randomised 108",
+    "doi:10.1016/S1470-2045(23)00265-6": "'90 (80%) were male' of 112, beside arm figures of 56",
+}
+
+
+def check(record: dict):
+    return validate(record_graph(extract_one(Abstract(id=record["id"], text=record["text"], title=record.get("title")))))
+
+
+@pytest.fixture(scope="module")
+def records() -> dict[str, dict]:
+    found = corpus_records("oncology_early_phase.jsonl")
+    found.update(corpus_records("rct_abstracts.jsonl"))
+    return found
+
+
+@pytest.mark.parametrize("record_id", sorted(SLIPS))
+def test_issue_5_a_printed_slip_is_a_violation(records, record_id):
+    shape, message = SLIPS[record_id]
+    conforms, results, _ = check(records[record_id])
+    violations = [r for r in results if r.severity == "Violation"]
+    assert conforms is False
+    assert any(r.shape == shape and r.message.startswith(message) for r in violations), [r.message for r in violations]
+
+
+@pytest.mark.parametrize("record_id", sorted(CLEAN), ids=sorted(CLEAN))
+def test_issue_5_figures_of_another_population_are_no_violation(records, record_id):
+    _, results, _ = check(records[record_id])
+    assert [r.message for r in results if r.severity == "Violation" and r.shape.startswith("Percentage")] == [], CLEAN[record_id]
