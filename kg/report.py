@@ -116,6 +116,7 @@ class Section:
     results: list[ShapeResult]
     highlights: dict[tuple[str, int, int], Highlight]
     shown: set[int] = field(default_factory=set)  # id() of the values the facts table has linked
+    fact_ids: set[str] = field(default_factory=set)  # highlights whose first facts link carries id f-<anchor>
     unchecked: str | None = None  # why the shapes could not run on this abstract, if they could not
 
     @property
@@ -160,7 +161,7 @@ class AnchoredSpanRenderer(SpanRenderer):
     tooltip of the record values it holds.
     """
 
-    def __init__(self, options: dict[str, Any], whitespace: list[str], wrappers: list[tuple[str, str]]):
+    def __init__(self, options: dict[str, Any], whitespace: list[str], wrappers: list[tuple[str, str, str]]):
         super().__init__(options)
         self.whitespace = whitespace
         self.wrappers = wrappers
@@ -175,8 +176,8 @@ class AnchoredSpanRenderer(SpanRenderer):
                 inner = self.span_template.strip().format(
                     text=text, span_slices=self._get_span_slices(entities),
                     span_starts=self._get_span_starts(entities), total_height=total_height)
-                opening, extra = self.wrappers[index]
-                text = f"{opening}{extra}{inner}</span>" if opening else inner
+                opening, extra, closing = self.wrappers[index]
+                text = f"{opening}{extra}{inner}{closing}" if opening else inner
             markup.append(text + whitespace_html(self.whitespace[index]))
         return "".join(markup)
 
@@ -216,7 +217,7 @@ def render_text(section: Section, field_name: str) -> str:
         for index in range(first, last):
             covering[index].append(h)
     data = joined(drawn)
-    wrappers = [token_wrapper(hs, offsets[i][0]) for i, hs in enumerate(covering)]
+    wrappers = [token_wrapper(hs, offsets[i][0], section.fact_ids) for i, hs in enumerate(covering)]
     renderer = AnchoredSpanRenderer({"colors": {kind: colour for kind, (colour, _) in KINDS.items()}},
                                     following, wrappers)
     markup = renderer.render([{"text": text, "tokens": [text[a:b] for a, b in offsets], "spans": data}])
@@ -237,23 +238,30 @@ def joined(drawn: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"start_token": s["start_token"], "end_token": s["end_token"], "label": s["label"]} for s in result]
 
 
-def token_wrapper(highlights: list[Highlight], token_start: int) -> tuple[str, str]:
-    """The element around one highlighted token: the id of the highlight it starts, its class, its tooltip."""
+def token_wrapper(highlights: list[Highlight], token_start: int, fact_ids: set[str]) -> tuple[str, str, str]:
+    """The element around one highlighted token: the id of the highlight it starts, its class, its tooltip,
+    and a link back to the value's row in the facts table (what the number became)."""
     if not highlights:
-        return "", ""
+        return "", "", ""
     starting = [h for h in highlights if h.start == token_start]
     classes = "kg-hl" + (" kg-flag" if any(h.flagged for h in highlights) else "")
     tooltip = html.escape("\n".join(use for h in highlights for use in h.uses))
     anchor = f' id="{starting[0].anchor}"' if starting else ""
     extra = "".join(f'<span class="kg-anchor" id="{h.anchor}"></span>' for h in starting[1:])
-    return f'<span{anchor} class="{classes}" title="{tooltip}">', extra
+    target = next((h.anchor for h in starting + highlights if h.anchor in fact_ids), None)
+    if target is None:
+        return f'<span{anchor} class="{classes}" title="{tooltip}">', extra, "</span>"
+    return f'<a{anchor} class="{classes}" href="#f-{target}" title="{tooltip}">', extra, "</a>"
 
 
 # --- the facts table, in the summary layout -------------------------------------------------------
 
 
-def link(section: Section, extracted: Extracted | None) -> str:
-    """A record value as a link to its highlight, coloured by its kind; an em dash when not stated."""
+def link(section: Section, extracted: Extracted | None, fact: bool = True) -> str:
+    """A record value as a link to its highlight, coloured by its kind; an em dash when not stated.
+
+    The facts table's first link to a highlight carries the id ``f-<highlight>``, which the highlight links
+    back to; other links (the header's) do not."""
     if extracted is None:
         return '<span class="none">—</span>'
     section.shown.add(id(extracted))
@@ -264,7 +272,11 @@ def link(section: Section, extracted: Extracted | None) -> str:
     colour = KINDS[h.kinds[0]][0]
     flag = " kg-flag" if h.flagged else ""
     title = html.escape(f"{extracted.text!r} at {extracted.field} {extracted.start}-{extracted.end}, rule {extracted.rule}")
-    return f'<a class="v{flag}" href="#{h.anchor}" style="--kind: {colour}" title="{title}">{shown}</a>'
+    fact_id = ""
+    if fact and h.anchor not in section.fact_ids:
+        section.fact_ids.add(h.anchor)
+        fact_id = f' id="f-{h.anchor}"'
+    return f'<a{fact_id} class="v{flag}" href="#{h.anchor}" style="--kind: {colour}" title="{title}">{shown}</a>'
 
 
 def links(section: Section, values: list[Extracted]) -> str:
@@ -408,12 +420,13 @@ def section_html(section: Section) -> str:
     state, label = status(section)
     cutoff = section.record.data_cutoff
     title = section.abstract.title
+    facts = facts_html(section)  # first: the text links each highlight back to its row
     title_html = f'<div class="title-text">{render_text(section, "title")}</div>' if title else ""
     return f"""
 <section class="abstract" id="{section.anchor}">
   <header class="abstract-head">
     <h2><span class="id">{html.escape(section.record.id)}</span> <span class="badge {state}">{label}</span></h2>
-    <p class="meta">data cut-off {link(section, cutoff) if cutoff else '<span class="none">not stated</span>'}
+    <p class="meta">data cut-off {link(section, cutoff, fact=False) if cutoff else '<span class="none">not stated</span>'}
       · {len(section.highlights)} highlighted values · extracted by trial-kg {__version__}</p>
   </header>
   <div class="columns">
@@ -426,7 +439,7 @@ def section_html(section: Section) -> str:
       <h3>SHACL consistency</h3>
       {results_html(section)}
       <h3>Facts <small>(summary format; each value links to its highlight)</small></h3>
-      {facts_html(section)}
+      {facts}
     </div>
   </div>
 </section>"""
@@ -464,7 +477,8 @@ def render_page(sections: list[Section]) -> str:
 <header class="page-head">
   <h1>trial-kg report <span class="sub-title">{heading}</span></h1>
   <p class="meta">trial-kg {__version__} · values underlined in the text by kind; click a value in the facts to
-  jump to where it was read; hover a highlight for the record fields it fills and the rule that read it.</p>
+  jump to where it was read, and a highlight to jump to its fact; hover a highlight for the record fields it
+  fills and the rule that read it.</p>
   {legend_html()}
 </header>
 {contents_html(sections) if many else ""}
@@ -504,6 +518,9 @@ h3 small { text-transform: none; letter-spacing: 0; font-weight: 400; }
 .title-text { font-size: 1.05rem; margin-bottom: .6rem; border-bottom: 1px dashed var(--line); }
 .abstract-text .spans, .title-text .spans { font-size: 15px; }
 .kg-hl { scroll-margin-top: 40vh; border-radius: 3px; }
+a.kg-hl { color: inherit; text-decoration: none; }
+a.v:target { outline: 3px solid #1a73e8; outline-offset: 1px; background: #e8f0fe; }
+a.v { scroll-margin-top: 30vh; }
 .kg-hl:target { outline: 3px solid #1a73e8; outline-offset: 1px; background: #e8f0fe; }
 .kg-anchor { scroll-margin-top: 40vh; }
 .kg-hl.kg-flag { background: rgba(198, 40, 40, .13); box-shadow: 0 0 0 2px var(--bad); }

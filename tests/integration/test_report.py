@@ -122,6 +122,10 @@ def test_report_every_value_of_the_facts_links_to_its_highlight(capsys, tmp_path
     value_links = {target for target, classes in page.links if "v" in classes}
     assert value_links == {f"a1-{f}-{s}-{e}" for f, s, e in seed_spans()}
     assert [target for target, _ in page.links if target not in page.ids] == []
+    # and back: each highlight links to the first facts link of its value, which carries the id f-<highlight>
+    back = {target for target, classes in page.links if "kg-hl" in classes}
+    assert back == {f"f-{anchor}" for anchor in value_links}
+    assert all(page.ids[f"f-{anchor}"]["tag"] == "a" for anchor in value_links)
 
 
 def test_report_seed_conforms_and_states_version_and_cutoff(capsys, tmp_path):
@@ -145,7 +149,10 @@ def test_report_lists_the_violation_of_the_mutated_seed_with_its_numbers(capsys,
     assert DCR_MESSAGE in dcr[0]["text"]
     assert dcr[0]["chips"] == [f"a1-{span}" for span in DCR_SPANS]
     assert [page.ids[target]["text"] for target in dcr[0]["chips"]] == ["29", "88.21", "2", "23"]
-    flagged = sorted(anchor for anchor, element in page.ids.items() if "kg-flag" in element["classes"])
+    flagged = sorted(anchor for anchor, element in page.ids.items()
+                     if "kg-flag" in element["classes"] and not anchor.startswith("f-"))
+    assert sorted(a for a in page.ids if a.startswith("f-") and "kg-flag" in page.ids[a]["classes"]) == [
+        f"f-{anchor}" for anchor in flagged]  # the facts show the same values in red
     in_violations = {chip for r in page.results if "violation" in r["classes"] for chip in r["chips"]}
     assert flagged == sorted(in_violations) and set(dcr[0]["chips"]) <= in_violations
 
@@ -221,6 +228,14 @@ FOLLOW_LINK = """(() => {
 })()"""
 
 
+FOLLOW_BACK = """(() => {
+  document.getElementById('a1-text-2055-2060').click();
+  const target = document.querySelector(':target');
+  const box = target.getBoundingClientRect();
+  return {hash: location.hash, inView: box.top >= 0 && box.bottom <= window.innerHeight, text: target.textContent};
+})()"""
+
+
 def chromium_binary() -> str:
     binary = find_chromium()
     if binary:
@@ -244,6 +259,7 @@ def test_report_in_headless_chromium(capsys, tmp_path, mutated_seed, seed_text):
         browser.open(page_path.as_uri())
         dom = browser.evaluate(DOM_CHECKS)
         followed = browser.evaluate(FOLLOW_LINK)
+        back = browser.evaluate(FOLLOW_BACK)
         browser.evaluate("window.scrollTo(0, 0)")
         width, height = browser.screenshot(str(screenshot))
 
@@ -257,6 +273,7 @@ def test_report_in_headless_chromium(capsys, tmp_path, mutated_seed, seed_text):
     assert dom["flagged"] == dom["inViolations"] and {f"a1-{span}" for span in DCR_SPANS} <= set(dom["flagged"])
     assert "rgb(198, 40, 40)" in dom["flagShadow"]
     assert followed == {"hash": "#a1-text-2055-2060", "target": "a1-text-2055-2060", "inView": True, "outline": "solid"}
+    assert back == {"hash": "#f-a1-text-2055-2060", "inView": True, "text": "88.21"}
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert width >= 1200 and height > 1000
 
