@@ -32,6 +32,7 @@ LEADING_WORDS = re.compile(r"^(?:(?:a|an|the|of|and|or|worse|higher|greater|abov
 OPENERS, CLOSERS = "([", ")]"
 RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
 SINGLE_GRADE = re.compile(r"(?<![\d.])([1-5])(?![\d.])")
+RELATIVE_CLAUSE = re.compile(r",?\s*\b(?:which|that)\s*$", re.IGNORECASE)
 ABBREVIATION_BEFORE = re.compile(r"\s*\([A-Za-z][\w-]{0,12}\)\s*$")
 
 
@@ -73,7 +74,7 @@ class AdverseEventFinder(RuleComponent):
     package = "extractors.adverse_events"
     span_key = "kg_adverse_events"
     context_labels = frozenset({"ae-cue", "ae-generic", "ae-term-start", "ae-figure", "ae-threshold", "ae-subject",
-                                "ae-connector", "ae-not-an-event"})
+                                "ae-connector", "ae-not-an-event", "ae-continues"})
 
     def __init__(self, nlp, name: str):
         super().__init__(nlp, name)
@@ -84,6 +85,7 @@ class AdverseEventFinder(RuleComponent):
         self.generic = self.row_pattern("ae-generic")
         self.connector = self.row_pattern("ae-connector")
         self.not_a_figure = self.row_pattern("ae-not-an-event")
+        self.continues = self.row_pattern("ae-continues")
         self.figures = [(row, pattern) for row, pattern in self.rows if row.label == "ae-figure"]
 
     def row_pattern(self, label: str) -> re.Pattern[str]:
@@ -99,18 +101,26 @@ class AdverseEventFinder(RuleComponent):
                 continue
             groups = bracket_groups(text, start, end)
             self._last_term: list[Part] | None = None
+            self._last_end: int | None = None
             self._first_figure: int | None = None
             in_sentence: list[Fact] = []
+            # Earlier rows win overlaps; then figures are read in text order, so 'the figure before'
+            # means the one written before.
+            chosen: list[tuple[str, re.Match[str]]] = []
+            claimed = list(taken)
             for row, pattern in self.figures:
                 for match in pattern.finditer(text, start, end):
-                    if overlaps(match.start("pct"), match.end("pct"), taken):
+                    if overlaps(match.start("pct"), match.end("pct"), claimed):
                         continue
                     if self.threshold.search(text[max(start, match.start() - 25):match.start()]):
                         continue
-                    fact = self.figure(text, start, end, groups, row.id, match)
-                    if fact is not None:
-                        taken.append(match.span())
-                        in_sentence.append(fact)
+                    claimed.append(match.span())
+                    chosen.append((row.id, match))
+            for rule, match in sorted(chosen, key=lambda item: item[1].start()):
+                fact = self.figure(text, start, end, groups, rule, match)
+                if fact is not None:
+                    taken.append(match.span())
+                    in_sentence.append(fact)
             facts.extend(self.respectively(text, start, end, in_sentence))
         return facts
 
@@ -149,6 +159,10 @@ class AdverseEventFinder(RuleComponent):
             connector = self.connector.search(text, max(sentence_start, anchor - 40), anchor)
             if connector is not None and connector.end() == anchor:
                 term_parts = self.term_before(text, sentence_start, connector.start())
+            if term_parts is None and self._last_term is not None and self._last_end is not None \
+                    and self.continues.search(text[self._last_end:anchor]):
+                # 'reported in 10% of arm A compared with 3% of arm B': the second figure, same term.
+                term_parts = list(self._last_term)
         if term_parts is None:
             if self.not_a_figure.match(text, match.end()):
                 return None
@@ -159,6 +173,7 @@ class AdverseEventFinder(RuleComponent):
             return None
         if group is None:
             self._last_term = term_parts
+            self._last_end = match.end()
         term_start = min(p.start for p in term_parts)
         if self._first_figure is None or term_start < self._first_figure:
             self._first_figure = term_start if term_start < anchor else anchor
@@ -180,6 +195,9 @@ class AdverseEventFinder(RuleComponent):
         abbreviation = ABBREVIATION_BEFORE.search(text, sentence_start, bracket)
         if abbreviation is not None:
             bracket = abbreviation.start()
+        relative = RELATIVE_CLAUSE.search(text, sentence_start, bracket)
+        if relative is not None:
+            bracket = relative.start()  # the relative clause of 'febrile neutropenia, which was reported in'
         window_start = max(sentence_start, bracket - TERM_WINDOW)
         head = text[window_start:bracket]
         last = None

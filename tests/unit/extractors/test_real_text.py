@@ -145,3 +145,9 @@ def test_a_grade_group_is_not_split_by_respectively():
 def test_rates_compared_in_brackets_are_arm_values():
     summary = summary_of("The rate of overall response was higher with zorvatinib than with placebo (62.5% vs. 40.1%; P<0.001).")
     assert sorted(arm["rates"]["ORR"] for arm in summary["arms"]) == [40.1, 62.5]
+
+
+def test_second_figure_of_the_same_term_in_another_arm():
+    figures = summary_of("Adverse events were similar, except febrile neutropenia, which was reported in 10% of "
+                         "the high-dose arm compared with 3% of the other arms.")["ae"]
+    assert [(f["term"], f["pct"]) for f in figures] == [("febrile neutropenia", 10), ("febrile neutropenia", 3)]
