@@ -102,6 +102,7 @@ class AdverseEventFinder(RuleComponent):
             groups = bracket_groups(text, start, end)
             self._last_term: list[Part] | None = None
             self._last_end: int | None = None
+            self._previous_end: int | None = None
             self._first_figure: int | None = None
             in_sentence: list[Fact] = []
             # Earlier rows win overlaps; then figures are read in text order, so 'the figure before'
@@ -181,13 +182,18 @@ class AdverseEventFinder(RuleComponent):
             # A grade qualifies this figure if it heads the sentence's list (before its first figure) or
             # stands inside this figure's own bracket ('(all grades, 74%; grade 3/4, 7%)'); a grade of an
             # earlier item ('grade >=3 infections in 15%, and cytopenia in 40%') does not.
+            # A grade written since the previous figure ('..., and the most common grade >=3 AE was X (22%)')
+            # qualifies this one too.
             limit = self._first_figure if self._first_figure is not None else anchor
             candidates = list(GRADE.finditer(text, sentence_start, min(limit, anchor)))
+            if self._previous_end is not None and self._previous_end < anchor:
+                candidates += list(GRADE.finditer(text, self._previous_end, anchor))
             if group is not None:
                 candidates += list(GRADE.finditer(text, group[0], anchor))
             if candidates:
                 chosen = max(candidates, key=lambda m: m.start())
                 term_parts = term_parts + [Part("grade", chosen.start(), chosen.end())]
+        self._previous_end = match.end()
         return Fact("ae", rule, tuple(term_parts + figure_parts))
 
     def term_before(self, text: str, sentence_start: int, bracket: int) -> list[Part] | None:

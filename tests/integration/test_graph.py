@@ -101,10 +101,7 @@ def test_graph_drug_drug_counts_trials_pairing_two_drugs_in_the_gold_set():
 
 # Where kg's reading of a corpus abstract does not yet give the gold graph: the test turns red (strict
 # xfail) when the extractor is fixed, so this table stays true.
-KNOWN_FAILURES = {
-    "doi:10.1200/JCO.23.01107": "'the most common grade >=3 ... AE was neutropenia/neutrophil count decrease "
-                                "(22.2%)' is read as any grade, so bt5528 has no grade >= 3 edge",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def test_graph_counts_of_the_gold_summaries_of_corpus_abstracts():

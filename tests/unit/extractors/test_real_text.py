@@ -151,3 +151,9 @@ def test_second_figure_of_the_same_term_in_another_arm():
     figures = summary_of("Adverse events were similar, except febrile neutropenia, which was reported in 10% of "
                          "the high-dose arm compared with 3% of the other arms.")["ae"]
     assert [(f["term"], f["pct"]) for f in figures] == [("febrile neutropenia", 10), ("febrile neutropenia", 3)]
+
+
+def test_a_grade_written_after_an_earlier_figure_qualifies_the_next():
+    figures = summary_of("The most frequent adverse events were nausea (44%) and the most common grade \u22653 "
+                         "adverse event was neutropenia (22.2%).")["ae"]
+    assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("nausea", "any", 44), ("neutropenia", ">=3", 22.2)]
