@@ -74,7 +74,7 @@ class AdverseEventFinder(RuleComponent):
     package = "extractors.adverse_events"
     span_key = "kg_adverse_events"
     context_labels = frozenset({"ae-cue", "ae-generic", "ae-term-start", "ae-figure", "ae-threshold", "ae-subject",
-                                "ae-connector", "ae-not-an-event", "ae-continues"})
+                                "ae-connector", "ae-not-an-event", "ae-continues", "ae-opening-term"})
 
     def __init__(self, nlp, name: str):
         super().__init__(nlp, name)
@@ -86,6 +86,7 @@ class AdverseEventFinder(RuleComponent):
         self.connector = self.row_pattern("ae-connector")
         self.not_a_figure = self.row_pattern("ae-not-an-event")
         self.continues = self.row_pattern("ae-continues")
+        self.opening = self.row_pattern("ae-opening-term")
         self.figures = [(row, pattern) for row, pattern in self.rows if row.label == "ae-figure"]
 
     def row_pattern(self, label: str) -> re.Pattern[str]:
@@ -167,7 +168,8 @@ class AdverseEventFinder(RuleComponent):
         if term_parts is None:
             if self.not_a_figure.match(text, match.end()):
                 return None
-            term_parts = self.sentence_subject(text, sentence_start, sentence_end, anchor)
+            term_parts = self.opening_term(text, sentence_start, anchor) or \
+                self.sentence_subject(text, sentence_start, sentence_end, anchor)
             if term_parts is not None and self._orphan_grade is not None:
                 term_parts = [p for p in term_parts if p.role != "grade"] + [self._orphan_grade]
         if term_parts is None:
@@ -175,7 +177,9 @@ class AdverseEventFinder(RuleComponent):
         if group is None:
             self._last_term = term_parts
             self._last_end = match.end()
-        term_start = min(p.start for p in term_parts)
+        # The list starts at the first item's term; a grade written with that item ('were grade 1-2
+        # fatigue (65%) and urinary frequency (40%)') heads the whole list.
+        term_start = min(p.start for p in term_parts if p.role == "term")
         if self._first_figure is None or term_start < self._first_figure:
             self._first_figure = term_start if term_start < anchor else anchor
         if not any(p.role == "grade" for p in term_parts):
@@ -242,6 +246,20 @@ class AdverseEventFinder(RuleComponent):
         if overlaps(offset, offset + len(stripped), self._drugs):
             return None
         return [Part("term", offset, offset + len(stripped))] + parts
+
+    def opening_term(self, text: str, start: int, anchor: int) -> list[Part] | None:
+        """'Grade 3 or greater anemia was more frequent with X (15.3%; placebo, 1.7%)': the opening event."""
+        match = self.opening.match(text, start, anchor)
+        if match is None:
+            return None
+        term = match.group("term")
+        if NOT_A_TERM.search(term) or GRADE.fullmatch(term) or overlaps(*match.span("term"), self._drugs) \
+                or len(term.split()) > MAX_TERM_WORDS:
+            return None
+        parts = [Part("term", *match.span("term"))]
+        if match.group("grade"):
+            parts.append(Part("grade", *match.span("grade")))
+        return parts
 
     def sentence_subject(self, text: str, start: int, end: int, anchor: int) -> list[Part] | None:
         """The adverse-event phrase the sentence is about: the last one before the figure, else the first after."""

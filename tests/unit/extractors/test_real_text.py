@@ -157,3 +157,13 @@ def test_a_grade_written_after_an_earlier_figure_qualifies_the_next():
     figures = summary_of("The most frequent adverse events were nausea (44%) and the most common grade \u22653 "
                          "adverse event was neutropenia (22.2%).")["ae"]
     assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("nausea", "any", 44), ("neutropenia", ">=3", 22.2)]
+
+
+def test_a_list_head_grade_covers_every_item():
+    figures = summary_of("The most common adverse events were grade 1-2 fatigue (65% vs 53%) and urinary frequency (40% vs 49%).")["ae"]
+    assert {(f["term"], f["grade"]) for f in figures} == {("fatigue", "1-2"), ("urinary frequency", "1-2")}
+
+
+def test_a_sentence_opening_on_the_event_names_its_figures():
+    figures = summary_of("Grade 3 or greater anemia was more frequent with zorvatinib (15.3%; placebo, 1.7%).")["ae"]
+    assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("anemia", ">=3", 15.3), ("anemia", ">=3", 1.7)]
