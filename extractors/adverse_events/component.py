@@ -104,6 +104,7 @@ class AdverseEventFinder(RuleComponent):
             self._last_term: list[Part] | None = None
             self._last_end: int | None = None
             self._previous_end: int | None = None
+            self._last_resolved: list[Part] = []
             self._first_figure: int | None = None
             in_sentence: list[Fact] = []
             # Earlier rows win overlaps; then figures are read in text order, so 'the figure before'
@@ -151,6 +152,7 @@ class AdverseEventFinder(RuleComponent):
         anchor = match.start()
         group = enclosing(groups, anchor)
         term_parts = None
+        from_subject = False
         self._orphan_grade: Part | None = None
         if group is not None:
             term_parts = self.term_before(text, sentence_start, group[0])
@@ -161,15 +163,18 @@ class AdverseEventFinder(RuleComponent):
             connector = self.connector.search(text, max(sentence_start, anchor - 40), anchor)
             if connector is not None and connector.end() == anchor:
                 term_parts = self.term_before(text, sentence_start, connector.start())
-            if term_parts is None and self._last_term is not None and self._last_end is not None \
+            if term_parts is None and self._last_resolved and self._last_end is not None \
                     and self.continues.search(text[self._last_end:anchor]):
-                # 'reported in 10% of arm A compared with 3% of arm B': the second figure, same term.
-                term_parts = list(self._last_term)
+                # 'reported in 10% of arm A compared with 3% of arm B': the second figure, same term and grade.
+                term_parts = list(self._last_resolved)
+                from_subject = True
         if term_parts is None:
             if self.not_a_figure.match(text, match.end()):
                 return None
-            term_parts = self.opening_term(text, sentence_start, anchor) or \
-                self.sentence_subject(text, sentence_start, sentence_end, anchor)
+            term_parts = self.opening_term(text, sentence_start, anchor)
+            if term_parts is None:
+                term_parts = self.sentence_subject(text, sentence_start, sentence_end, anchor)
+                from_subject = True
             if term_parts is not None and self._orphan_grade is not None:
                 term_parts = [p for p in term_parts if p.role != "grade"] + [self._orphan_grade]
         if term_parts is None:
@@ -189,7 +194,10 @@ class AdverseEventFinder(RuleComponent):
             # A grade written since the previous figure ('..., and the most common grade >=3 AE was X (22%)')
             # qualifies this one too.
             limit = self._first_figure if self._first_figure is not None else anchor
-            candidates = list(GRADE.finditer(text, sentence_start, min(limit, anchor)))
+            # An adverse-event phrase of its own ('... and AEs leading to discontinuation were 11%') is no
+            # item of the list the sentence opened with: only grades written since the last figure count.
+            candidates = [] if from_subject and self._previous_end is not None else \
+                list(GRADE.finditer(text, sentence_start, min(limit, anchor)))
             if self._previous_end is not None and self._previous_end < anchor:
                 candidates += list(GRADE.finditer(text, self._previous_end, anchor))
             if group is not None:
@@ -198,6 +206,8 @@ class AdverseEventFinder(RuleComponent):
                 chosen = max(candidates, key=lambda m: m.start())
                 term_parts = term_parts + [Part("grade", chosen.start(), chosen.end())]
         self._previous_end = match.end()
+        if group is None:
+            self._last_resolved = term_parts
         return Fact("ae", rule, tuple(term_parts + figure_parts))
 
     def term_before(self, text: str, sentence_start: int, bracket: int) -> list[Part] | None:
