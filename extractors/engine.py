@@ -266,13 +266,14 @@ class Fact:
 
 
 def group_parts(match: re.Match[str], skip: Iterable[str] = ()) -> list[Part]:
-    """The named groups of a match as parts (numbered suffixes such as n2 stay distinct roles)."""
+    """The named groups of a match as parts. A trailing digit marks another spelling of the same role
+    (Python's re allows a group name once per pattern), so 'n2' is the role 'n'."""
     parts = []
-    for role, value in match.groupdict().items():
-        if value is None or role in skip:
+    for name, value in match.groupdict().items():
+        if value is None or name in skip:
             continue
-        start, end = match.span(role)
-        parts.append(Part(role, start, end))
+        start, end = match.span(name)
+        parts.append(Part(name.rstrip("0123456789"), start, end))
     return parts
 
 
