@@ -46,6 +46,7 @@ from kg.records import (
 
 # Serious adverse events are a term of their own (a seriousness criterion), not all events: kept as written.
 SERIOUS = re.compile(r"\bserious\b|\bsaes?\b")
+AE_ABBREVIATION = re.compile(r"\b(?:t?r?aes?|teaes?)\b")
 # Rule id of the one relation the builder infers rather than reads.
 TREATED_POPULATION_RULE = "denominator-treated-population"
 
@@ -147,6 +148,8 @@ def build_ae(fact: FactView, treated: Extracted | None) -> AdverseEventFigure | 
     lowered = " ".join(term_span.text.lower().split())
     if is_all_events(lowered) and not SERIOUS.search(lowered):
         term = "any"
+    elif SERIOUS.search(lowered):
+        term = AE_ABBREVIATION.sub("adverse events", lowered)  # 'serious AEs' and 'serious adverse events' are one term
     else:
         term = lowered
     grade_span = fact.span("grade")

@@ -26,9 +26,11 @@ NOT_A_TERM = compile_regex(
     r"\b(?:<<PTS>>|response|responses|ORR|DCR|CBR|rate|rates|survival|PFS|OS|CI|months?|weeks?|years?|days?|median|"
     r"disease<<SP>>control|PR|CR|SD|PD|dose|doses|cohorts?|arms?|groups?|level|levels|mg|versus|vs|placebo|"
     r"combination|monotherapy|alone|respectively|total|overall|both|each|all|p|HR|OR|ratio|follow-up|which|that|"
-    r"reported|only|interest|deaths?|died|n|<<NUMWORD>>)\b|\d"
+    r"reported|only|interest|deaths?|died|n|similar|comparable|higher|lower|more|less|frequent|infrequent|"
+    r"rare|uncommon|<<NUMWORD>>)\b|\d"
 )
-LEADING_WORDS = re.compile(r"^(?:(?:a|an|the|of|and|or|worse|higher|greater|above|more|any)\s+)+", re.IGNORECASE)
+LEADING_WORDS = re.compile(r"^(?:(?:a|an|the|of|and|or|but|while|whereas|however,?|worse|higher|greater|above|more|any)\s+)+",
+                           re.IGNORECASE)
 OPENERS, CLOSERS = "([", ")]"
 RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
 SINGLE_GRADE = re.compile(r"(?<![\d.])([1-5])(?![\d.])")
@@ -262,11 +264,15 @@ class AdverseEventFinder(RuleComponent):
         match = self.opening.match(text, start, anchor)
         if match is None:
             return None
-        term = match.group("term")
-        if NOT_A_TERM.search(term) or GRADE.fullmatch(term) or overlaps(*match.span("term"), self._drugs) \
+        term_start, term_end = match.span("term")
+        leading = LEADING_WORDS.match(text, term_start, term_end)
+        if leading:
+            term_start = leading.end()
+        term = text[term_start:term_end]
+        if not term or NOT_A_TERM.search(term) or GRADE.fullmatch(term) or overlaps(term_start, term_end, self._drugs) \
                 or len(term.split()) > MAX_TERM_WORDS:
             return None
-        parts = [Part("term", *match.span("term"))]
+        parts = [Part("term", term_start, term_end)]
         if match.group("grade"):
             parts.append(Part("grade", *match.span("grade")))
         return parts
