@@ -296,7 +296,8 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
         if what is None:
             continue
         counts.append(CountFigure(what=fact.value("what", " ".join(what.text.lower().split())),
-                                  n=fact.number("n", integer=True), pct=fact.number("pct"), denominator=treated))
+                                  n=fact.number("n", integer=True), pct=fact.number("pct"),
+                                  denominator=fact.number("N", integer=True) or treated))
     responders = []
     for fact in kind("responder"):
         best_span = fact.span("best")

@@ -167,3 +167,11 @@ def test_a_list_head_grade_covers_every_item():
 def test_a_sentence_opening_on_the_event_names_its_figures():
     figures = summary_of("Grade 3 or greater anemia was more frequent with zorvatinib (15.3%; placebo, 1.7%).")["ae"]
     assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("anemia", ">=3", 15.3), ("anemia", ">=3", 1.7)]
+
+
+@pytest.mark.parametrize("text", ["12/30 (40%) patients had a PSA decline of 50% or more.",
+                                  "A PSA decline was seen in 40% (12/30) of patients.",
+                                  "Overall, 12 of 30 patients (40%) had a PSA decline."])
+def test_count_figures_keep_their_own_denominator(text):
+    record = extract_one(Abstract(id="case", text="A total of 45 patients were treated. " + text))
+    assert [(c.n.value, c.pct.value, c.denominator.value) for c in record.counts] == [(12, 40, 30)]
