@@ -175,3 +175,16 @@ def test_a_sentence_opening_on_the_event_names_its_figures():
 def test_count_figures_keep_their_own_denominator(text):
     record = extract_one(Abstract(id="case", text="A total of 45 patients were treated. " + text))
     assert [(c.n.value, c.pct.value, c.denominator.value) for c in record.counts] == [(12, 40, 30)]
+
+
+@pytest.mark.parametrize("text", ["Response was seen in nine of 20 assessable lesions.",
+                                  "The records of 48 patients treated between 1963 and 1989 were analyzed.",
+                                  "201 patients were analysed for KRAS mutation."])
+def test_what_is_not_an_evaluable_population(text):
+    assert summary_of(text)["evaluable"] is None
+
+
+def test_a_count_takes_the_population_its_sentence_opens_with():
+    record = extract_one(Abstract(id="case", text="A total of 120 patients were treated. Of 112 patients with "
+                                                 "measurable disease, 48 (42.9%) had a confirmed response."))
+    assert [(c.n.value, c.pct.value, c.denominator.value) for c in record.counts] == [(48, 42.9, 112)]
