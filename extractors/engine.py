@@ -341,7 +341,7 @@ class RuleComponent:
         facts: list[Fact] = []
         taken: dict[str, list[tuple[int, int]]] = {}
         for row, pattern in self.rows:
-            if row.label in self.context_labels:
+            if row.label in self.context_labels or row.label == "gate":
                 continue
             for match in pattern.finditer(self.text):
                 claimed = taken.setdefault(row.label.split("/")[0], [])
@@ -358,6 +358,10 @@ class RuleComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         self.text = doc_text(doc)
+        # A 'gate' row states what every row of the component needs; a text without it is skipped whole.
+        if any(row.label == "gate" and not pattern.search(self.text) for row, pattern in self.rows):
+            doc.spans[self.span_key] = []
+            return doc
         facts = sorted(self.find(doc), key=lambda fact: min((p.start for p in fact.parts), default=0))
         store_facts(doc, self.span_key, facts)
         return doc
