@@ -124,7 +124,7 @@ def build_dose(fact: FactView, cls=Dose, **extra) -> Any:
     unit = fact.value("unit", canonical_unit(unit_span.text)) if unit_span is not None else None
     if drug is None or value is None or unit is None:
         return None
-    if any(v is None for v in extra.values()):
+    if extra.get("n", True) is None:
         return None
     return cls(drug=drug, value=value, unit=unit, **extra)
 
@@ -277,7 +277,8 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
         total = first(f.number("total", integer=True) for f in kind("dlt-total"))
         if total is None:
             total = first(f.value("none", 0) for f in kind("dlt-none"))
-        by_dose = [build_dose(f, DltAtDose, n=f.number("n", integer=True)) for f in kind("dlt-dose")]
+        by_dose = [build_dose(f, DltAtDose, n=f.number("n", integer=True), cohort=f.number("cohort", integer=True))
+                   for f in kind("dlt-dose")]
         events = []
         for fact in kind("dlt-event"):
             term_span, grade_span = fact.span("term"), fact.span("grade")

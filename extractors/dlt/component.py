@@ -53,7 +53,8 @@ class DltCounter(RuleComponent):
             start = min(parts["drug"][0], parts["value"][0]) if parts["drug"][0] >= match.end() else parts["value"][0]
             if 0 <= start - match.end() <= DOSE_WINDOW and not re.search(r"[.;]", text[match.end():start]):
                 dose_parts = tuple(Part(role, *parts[role]) for role in ("drug", "value", "unit"))
-                return [Fact("dlt-dose", row.id, (Part("n", *match.span("n")),) + dose_parts)]
+                cohort = (Part("cohort", *match.span("cohort")),) if match.group("cohort") else ()
+                return [Fact("dlt-dose", row.id, (Part("n", *match.span("n")),) + cohort + dose_parts)]
         return []
 
     def events(self, row: PatternRow, match: re.Match[str]) -> list[Fact]:

@@ -188,3 +188,9 @@ def test_a_count_takes_the_population_its_sentence_opens_with():
     record = extract_one(Abstract(id="case", text="A total of 120 patients were treated. Of 112 patients with "
                                                  "measurable disease, 48 (42.9%) had a confirmed response."))
     assert [(c.n.value, c.pct.value, c.denominator.value) for c in record.counts] == [(48, 42.9, 112)]
+
+
+def test_dlt_count_at_a_dose_keeps_its_cohort_size():
+    record = extract_one(Abstract(id="case", text="Zorvatinib was escalated. 1 of 6 patients experienced a DLT at "
+                                                  "the zorvatinib 6 mg/kg level."))
+    assert [(d.value.value, d.n.value, d.cohort.value) for d in record.dlt.by_dose] == [(6, 1, 6)]
