@@ -118,13 +118,12 @@ def unique(items: Iterable[Any], key) -> list[Any]:
 
 
 def build_dose(fact: FactView, cls=Dose, **extra) -> Any:
+    """A dose (or a record that names a dose, such as DltAtDose) from a fact's drug, value and unit spans."""
     drug = fact.drug()
     value = fact.number("value")
     unit_span = fact.span("unit")
     unit = fact.value("unit", canonical_unit(unit_span.text)) if unit_span is not None else None
     if drug is None or value is None or unit is None:
-        return None
-    if extra.get("n", True) is None:
         return None
     return cls(drug=drug, value=value, unit=unit, **extra)
 
@@ -277,8 +276,8 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
         total = first(f.number("total", integer=True) for f in kind("dlt-total"))
         if total is None:
             total = first(f.value("none", 0) for f in kind("dlt-none"))
-        by_dose = [build_dose(f, DltAtDose, n=f.number("n", integer=True), cohort=f.number("cohort", integer=True))
-                   for f in kind("dlt-dose")]
+        by_dose = [build_dose(f, DltAtDose, n=n, cohort=f.number("cohort", integer=True))
+                   for f in kind("dlt-dose") if (n := f.number("n", integer=True)) is not None]
         events = []
         for fact in kind("dlt-event"):
             term_span, grade_span = fact.span("term"), fact.span("grade")

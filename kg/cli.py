@@ -47,6 +47,7 @@ class AtomicOutput:
     def __init__(self, path: str):
         self.path = path
         self.temp: str | None = None
+        self.finished = False  # committed or aborted: a second commit or abort does nothing
         if path == "-":
             self.stream: IO[str] = sys.stdout
             return
@@ -77,6 +78,9 @@ class AtomicOutput:
             target.flush()
 
     def commit(self) -> None:
+        if self.finished:
+            return
+        self.finished = True
         if self.temp is None:
             self.stream.flush()
             return
@@ -92,10 +96,21 @@ class AtomicOutput:
             self.temp = None
 
     def abort(self) -> None:
+        self.finished = True
         if self.temp is not None:
             self.stream.close()
             os.unlink(self.temp)
             self.temp = None
+
+    def __enter__(self) -> AtomicOutput:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        # An exception leaves nothing behind; a normal end publishes what was written (unless aborted).
+        if kind is not None:
+            self.abort()
+        else:
+            self.commit()
 
 
 @dataclass
@@ -150,24 +165,21 @@ def run(paths: list[str], forced_id: str | None, output: str, write_one: Callabl
     """Read, run ``task`` on each abstract (default: extraction, so write_one gets the record), write, finish."""
     batch = batch or Batch()
     progress = Progress(batch.show_progress(), count_abstracts(paths) if batch.show_progress() else None)
-    out = AtomicOutput(output)
     tally = Tally()
-    try:
-        for abstract, result in each_record(list(paths), forced_id, tally, task, batch, progress):
-            write_one(out, abstract, result, tally)
-            tally.written += 1
-        if finish is not None:
-            finish(out, tally)
-    except BaseException:
-        progress.close()
-        out.abort()
-        raise
-    progress.close(f"kg: {tally.read} read, {tally.written} written, {tally.failed} failed, {progress.seconds:.1f} s")
-    code = tally.exit_code()
-    if code == 2:
-        out.abort()
-    else:
-        out.commit()
+    with AtomicOutput(output) as out:
+        try:
+            for abstract, result in each_record(list(paths), forced_id, tally, task, batch, progress):
+                write_one(out, abstract, result, tally)
+                tally.written += 1
+            if finish is not None:
+                finish(out, tally)
+        except BaseException:
+            progress.close()
+            raise
+        progress.close(f"kg: {tally.read} read, {tally.written} written, {tally.failed} failed, {progress.seconds:.1f} s")
+        code = tally.exit_code()
+        if code == 2:
+            out.abort()  # nothing processed: nothing written
     return code
 
 
@@ -353,9 +365,8 @@ def check_store_command(where: StoreSpec, fmt: str, output: str) -> int:
     for shape in uncovered_shapes():
         say_warning(f"{shape} has core constraints, which kg check --store does not run (only SPARQL ones)")
     store = where.open()
-    out = AtomicOutput(output)
     violations = 0
-    try:
+    with AtomicOutput(output) as out, contextlib.closing(store):
         results = list(check_store(store))
         by_abstract: dict[str, list] = {}
         for item in results:
@@ -368,12 +379,6 @@ def check_store_command(where: StoreSpec, fmt: str, output: str) -> int:
             else:
                 for result in found:
                     out.write(f"{abstract_id}: {result_line(result)}\n")
-    except BaseException:
-        out.abort()
-        raise
-    finally:
-        store.close()
-    out.commit()
     return 1 if violations else 0
 
 
@@ -455,15 +460,8 @@ def query(query_file: str | None, name: str | None, expression: str | None, bind
     if not where.given:
         raise UsageError("kg query needs --store DIR or --endpoint URL")
     store = where.open(writable=allow_update and queries.is_update(text))
-    out = AtomicOutput(output)
-    try:
+    with AtomicOutput(output) as out, contextlib.closing(store):
         out.write_bytes(queries.format_results(queries.run(store, text, allow_update), fmt))
-    except BaseException:
-        out.abort()
-        raise
-    finally:
-        store.close()
-    out.commit()
     return 0
 
 
@@ -533,13 +531,8 @@ def graph(paths: tuple[str, ...], forced_id: str | None, kind: str, output: str 
         trials.extend(trials_from_store(store))
     finally:
         store.close()
-    out = AtomicOutput(output or "-")
-    try:
+    with AtomicOutput(output or "-") as out:
         finish(out, Tally())
-    except BaseException:
-        out.abort()
-        raise
-    out.commit()
     return 0
 
 

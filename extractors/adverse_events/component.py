@@ -84,7 +84,6 @@ class AdverseEventFinder(RuleComponent):
         self.boundary = self.row_pattern("ae-term-start")
         self.threshold = self.row_pattern("ae-threshold")
         self.subject = self.row_pattern("ae-subject")
-        self.generic = self.row_pattern("ae-generic")
         self.connector = self.row_pattern("ae-connector")
         self.not_a_figure = self.row_pattern("ae-not-an-event")
         self.continues = self.row_pattern("ae-continues")

@@ -15,15 +15,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.engine import (
-    doc_text,
-    Fact,
-    Part,
-    compile_regex,
-    data_tsv,
-    load_patterns,
-    regex_rows,
-)
+from extractors.engine import data_tsv, doc_text, load_patterns, regex_rows
 
 PACKAGE = "extractors.drugs"
 SPAN_KEY = "kg_drugs"
@@ -142,5 +134,3 @@ class DrugRecognizer:
 def make_drug_recognizer(nlp: Language, name: str) -> DrugRecognizer:
     return DrugRecognizer(nlp, name)
 
-
-__all__ = ["DrugRecognizer", "find_drug_names", "Fact", "Part", "compile_regex", "SPAN_KEY"]

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -303,3 +302,16 @@ def test_output_folder_removed_during_the_run_is_one_error_line(capsys, tmp_path
     folder.rmdir()
     with pytest.raises(OutputError, match=r"result.jsonl: cannot write: No such file or directory$"):
         out.commit()
+
+
+def test_aborted_output_is_not_published_when_its_block_ends(tmp_path):
+    from kg.cli import AtomicOutput
+
+    target = tmp_path / "out.jsonl"
+    with AtomicOutput(str(target)) as out:
+        out.write("{}\n")
+        out.abort()
+    assert list(tmp_path.iterdir()) == []
+    with AtomicOutput(str(target)) as out:
+        out.write("{}\n")
+    assert target.read_text() == "{}\n"
