@@ -16,7 +16,7 @@ from spacy.tokens import Doc
 
 from extractors.engine import Fact, Part, PatternRow, RuleComponent, canonical_unit, data_tsv, sentence_bounds, sentence_of
 
-VALUE = re.compile(r"\d+(?:[.\u00b7]\d+)?")
+VALUE = re.compile(r"\d{1,3}(?:,\d{3})+(?![\d.,])|\d+(?:[.\u00b7]\d+)?")
 BEFORE_WINDOW = 120
 AFTER_WINDOW = 40
 RP2D_WINDOW = 80

@@ -194,3 +194,23 @@ def test_dlt_count_at_a_dose_keeps_its_cohort_size():
     record = extract_one(Abstract(id="case", text="Zorvatinib was escalated. 1 of 6 patients experienced a DLT at "
                                                   "the zorvatinib 6 mg/kg level."))
     assert [(d.value.value, d.n.value, d.cohort.value) for d in record.dlt.by_dose] == [(6, 1, 6)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Zorvatinib (60mg/m2 or 85mg/m2) was given on day 1.", [(60, "mg/m2"), (85, "mg/m2")]),
+    ("Radiotherapy was given in 2-Gy fractions.", [(2, "gy")]),
+    ("Zorvatinib 1,000 mg/m(2)/d was infused for 4 days.", [(1000, "mg/m2")]),
+    ("Patients received zorvatumab 60 microg/kg weekly.", [(60, "ug/kg")]),
+])
+def test_units_written_against_numbers_hyphens_and_thousands(text, expected):
+    assert [(d["value"], d["unit"]) for d in summary_of(text)["doses"]] == expected
+
+
+def test_the_end_of_a_day_range_is_no_dose():
+    doses = summary_of("Zorvatinib was given on days 1-3 and 8-10 and 60mg/m2 irinotecan on days 1 and 8.")["doses"]
+    assert [(d["drug"], d["value"]) for d in doses] == [("irinotecan", 60)]
+
+
+def test_code_name_with_a_letter_before_its_digits():
+    doses = summary_of("QRZ-A1811 was given at doses from 1.0 to 8.0 mg/kg every 3 weeks.")["doses"]
+    assert {d["drug"] for d in doses} == {"qrz-a1811"}
