@@ -27,15 +27,20 @@ NOT_A_TERM = compile_regex(
     r"disease<<SP>>control|PR|CR|SD|PD|dose|doses|cohorts?|arms?|groups?|level|levels|mg|versus|vs|placebo|"
     r"combination|monotherapy|alone|respectively|total|overall|both|each|all|p|HR|OR|ratio|follow-up|which|that|"
     r"reported|only|interest|deaths?|died|n|similar|comparable|higher|lower|more|less|frequent|infrequent|"
-    r"rare|uncommon|<<NUMWORD>>)\b|\d"
+    r"rare|uncommon|there|it|this|these|those|they|we|<<NUMWORD>>)\b|\d"
 )
-LEADING_WORDS = re.compile(r"^(?:(?:a|an|the|of|and|or|but|while|whereas|however,?|worse|higher|greater|above|more|any)\s+)+",
+LEADING_WORDS = re.compile(r"(?:(?:a|an|the|of|and|or|but|while|whereas|however,?|worse|higher|greater|above|more|most|any)\s+)+",
                            re.IGNORECASE)
 OPENERS, CLOSERS = "([", ")]"
 RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
 SINGLE_GRADE = re.compile(r"(?<![\d.])([1-5])(?![\d.])")
 RELATIVE_CLAUSE = re.compile(r",?\s*\b(?:which|that)\s*$", re.IGNORECASE)
 ABBREVIATION_BEFORE = re.compile(r"\s*\([A-Za-z][\w-]{0,12}\)\s*$")
+# A remark in brackets after the term, with no number in it: 'corneal events (events of special interest)'.
+REMARK_BEFORE = re.compile(r"\s*\((?![^()]*\d)[^()]{1,60}\)\s*$")
+# The arm a figure belongs to, written between the term and its bracket: 'hypertension in the combination group (10 [21%])'.
+ARM_BEFORE = re.compile(r"\s+(?:in|with|for|among|on)\s+(?:the\s+|both\s+|each\s+)?(?:[\w+/-]+\s+){0,4}?"
+                        r"(?:groups?|arms?|cohorts?)\s*$", re.IGNORECASE)
 
 
 @functools.cache
@@ -173,6 +178,10 @@ class AdverseEventFinder(RuleComponent):
             if self.not_a_figure.match(text, match.end()):
                 return None
             term_parts = self.opening_term(text, sentence_start, anchor)
+            if term_parts is not None and self.subject.search(text, max(p.end for p in term_parts), anchor):
+                # 'Grade 3-4 TRAEs occurred in 50% and TRAEs leading to discontinuation were reported for 11%':
+                # an adverse-event phrase written since the opening one is what the later figure is about.
+                term_parts = None
             if term_parts is None:
                 term_parts = self.sentence_subject(text, sentence_start, sentence_end, anchor)
                 from_subject = True
@@ -213,9 +222,10 @@ class AdverseEventFinder(RuleComponent):
 
     def term_before(self, text: str, sentence_start: int, bracket: int) -> list[Part] | None:
         # An abbreviation after the term ('neurologic events (NEs) in 31%') is not the term.
-        abbreviation = ABBREVIATION_BEFORE.search(text, sentence_start, bracket)
-        if abbreviation is not None:
-            bracket = abbreviation.start()
+        for trailing in (ARM_BEFORE, ABBREVIATION_BEFORE, REMARK_BEFORE):
+            found = trailing.search(text, sentence_start, bracket)
+            if found is not None:
+                bracket = found.start()
         relative = RELATIVE_CLAUSE.search(text, sentence_start, bracket)
         if relative is not None:
             bracket = relative.start()  # the relative clause of 'febrile neutropenia, which was reported in'
@@ -272,8 +282,10 @@ class AdverseEventFinder(RuleComponent):
                 or len(term.split()) > MAX_TERM_WORDS:
             return None
         parts = [Part("term", term_start, term_end)]
-        if match.group("grade"):
-            parts.append(Part("grade", *match.span("grade")))
+        for role in ("grade", "grade2"):
+            if match.group(role):
+                parts.append(Part("grade", *match.span(role)))
+                break
         return parts
 
     def sentence_subject(self, text: str, start: int, end: int, anchor: int) -> list[Part] | None:

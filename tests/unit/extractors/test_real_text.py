@@ -214,3 +214,22 @@ def test_the_end_of_a_day_range_is_no_dose():
 def test_code_name_with_a_letter_before_its_digits():
     doses = summary_of("QRZ-A1811 was given at doses from 1.0 to 8.0 mg/kg every 3 weeks.")["doses"]
     assert {d["drug"] for d in doses} == {"qrz-a1811"}
+
+
+def test_a_grade_number_is_no_count():
+    figures = summary_of("Twelve patients were treated. Most adverse events were grade 1 (61.2%) or grade 2 (29.6%).")["ae"]
+    assert [(f["term"], f["grade"], f["pct"], f["n"]) for f in figures] == [("any", "1", 61.2, None), ("any", "2", 29.6, None)]
+
+
+def test_an_arm_or_a_remark_between_term_and_figure():
+    figures = summary_of("The most common grade 3 or worse adverse events were anaemia (7 [15%] vs 9 [18%]) and "
+                         "hypertension in the combination group (10 [21%] vs 0).")["ae"]
+    assert ("hypertension", ">=3", 21) in [(f["term"], f["grade"], f["pct"]) for f in figures]
+    figures = summary_of("All-grade ocular events (events of special interest) occurred in 51 (67%) patients.")["ae"]
+    assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("ocular events", "any", 67)]
+
+
+def test_an_event_opening_a_later_sentence_with_its_grade_after_it():
+    figures = summary_of("Grade 3 adverse events were rare. Neuropathy of grade 2 or above was less frequent with "
+                         "zorvatinib (41 [21%] patients) than with placebo (70 [34%] patients).")["ae"]
+    assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("neuropathy", ">=2", 21), ("neuropathy", ">=2", 34)]
