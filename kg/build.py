@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span
 
 from extractors import SPAN_KEYS
 from extractors.adverse_events.component import is_all_events
-from extractors.engine import iter_facts
+from extractors.engine import doc_text, iter_facts, sentence_bounds, sentence_of
 from extractors.parsing import (
     canonical_unit,
     parse_date,
@@ -158,6 +158,24 @@ def build_ae(fact: FactView, treated: Extracted | None) -> AdverseEventFigure | 
                               pct=fact.number("pct"), denominator=denominator)
 
 
+def without_restatements(figures: list[AdverseEventFigure], text: str) -> list[AdverseEventFigure]:
+    """Drop a figure that repeats one of an earlier sentence (the conclusions restate a result): same term,
+    grade and percentage, and no other count. Two arms' equal figures stand in one sentence and stay."""
+    bounds = sentence_bounds(text)
+    kept: list[AdverseEventFigure] = []
+    for figure in figures:
+        def key(f: AdverseEventFigure) -> tuple:
+            return f.term.value, f.grade.value if f.grade else None, f.pct.value if f.pct else None
+        restated = figure.pct is not None and any(
+            key(earlier) == key(figure) and earlier.term.field == figure.term.field == "text"
+            and sentence_of(bounds, earlier.pct.start) != sentence_of(bounds, figure.pct.start)
+            and (figure.n is None or (earlier.n is not None and earlier.n.value == figure.n.value))
+            for earlier in kept)
+        if not restated:
+            kept.append(figure)
+    return kept
+
+
 RATE_FIELDS = {"ORR": "orr", "DCR": "dcr", "CBR": "cbr"}
 
 
@@ -289,7 +307,8 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
         dlt = DltSummary(total=total, by_dose=[d for d in by_dose if d is not None], events=events)
 
     treated = enrolled.model_copy(update={"rule": TREATED_POPULATION_RULE}) if enrolled is not None else None
-    ae = [figure for f in kind("ae-overall") + kind("ae") if (figure := build_ae(f, treated)) is not None]
+    ae = without_restatements([figure for f in kind("ae-overall") + kind("ae") if (figure := build_ae(f, treated)) is not None],
+                              doc_text(text_doc))
     counts = []
     for fact in kind("count"):
         what = fact.span("what")

@@ -33,6 +33,8 @@ LEADING_WORDS = re.compile(r"(?:(?:a|an|the|of|and|or|but|while|whereas|however,
                            re.IGNORECASE)
 OPENERS, CLOSERS = "([", ")]"
 RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
+PAIRED_GRADES = compile_regex(r"(?P<a><<GRADE>>)<<SP>>(?:versus|vs\.?|v\.?)<<SP>>(?P<b><<GRADE>>)")
+VERSUS = re.compile(r"\b(?:versus|vs|v)\b", re.IGNORECASE)
 SINGLE_GRADE = re.compile(r"(?<![\d.])([1-5])(?![\d.])")
 RELATIVE_CLAUSE = re.compile(r",?\s*\b(?:which|that)\s*$", re.IGNORECASE)
 ABBREVIATION_BEFORE = re.compile(r"\s*\([A-Za-z][\w-]{0,12}\)\s*$")
@@ -75,6 +77,11 @@ def bracket_groups(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def enclosing(groups: list[tuple[int, int]], position: int) -> tuple[int, int] | None:
     inside = [g for g in groups if g[0] < position <= g[1]]
     return max(inside, key=lambda g: g[0]) if inside else None
+
+
+def outermost(groups: list[tuple[int, int]], position: int) -> tuple[int, int] | None:
+    inside = [g for g in groups if g[0] < position <= g[1]]
+    return min(inside, key=lambda g: g[0]) if inside else None
 
 
 class AdverseEventFinder(RuleComponent):
@@ -130,7 +137,7 @@ class AdverseEventFinder(RuleComponent):
                 if fact is not None:
                     taken.append(match.span())
                     in_sentence.append(fact)
-            facts.extend(self.respectively(text, start, end, in_sentence))
+            facts.extend(self.paired_grades(text, start, groups, self.respectively(text, start, end, in_sentence)))
         return facts
 
     def respectively(self, text: str, start: int, end: int, facts: list[Fact]) -> list[Fact]:
@@ -152,6 +159,29 @@ class AdverseEventFinder(RuleComponent):
         return [Fact(f.kind, f.rule, tuple(Part("grade", *singles[i % len(singles)]) if p.role == "grade" else p
                                            for p in f.parts)) for i, f in enumerate(ordered)]
 
+    def paired_grades(self, text: str, start: int, groups: list[tuple[int, int]], facts: list[Fact]) -> list[Fact]:
+        """'AEs of any grade versus grade 3 or 4 were nausea (151 [81%] v 11 [6%])': in each bracket the
+        figure before 'v' takes the first grade, the one after it the second."""
+        if not facts:
+            return facts
+        first_figure = min(min(p.start for p in f.parts if p.role in ("n", "pct")) for f in facts)
+        header = None
+        for header in PAIRED_GRADES.finditer(text, start, first_figure):
+            pass
+        if header is None:
+            return facts
+        paired = []
+        for fact in facts:
+            pct = next(p for p in fact.parts if p.role == "pct")
+            outer = outermost(groups, pct.start)
+            if outer is None:
+                paired.append(fact)
+                continue
+            side = "b" if VERSUS.search(text, outer[0], pct.start) else "a"
+            grade = Part("grade", *header.span(side))
+            paired.append(Fact(fact.kind, fact.rule, tuple(p for p in fact.parts if p.role != "grade") + (grade,)))
+        return paired
+
     def figure(self, text: str, sentence_start: int, sentence_end: int, groups: list[tuple[int, int]],
                rule: str, match: re.Match[str]) -> Fact | None:
         figure_parts = group_parts(match)
@@ -160,8 +190,17 @@ class AdverseEventFinder(RuleComponent):
         term_parts = None
         from_subject = False
         self._orphan_grade: Part | None = None
+        outer = outermost(groups, anchor)
         if group is not None:
             term_parts = self.term_before(text, sentence_start, group[0])
+            if term_parts is None and outer != group:
+                # '(all grades, 72/97 [74%] vs ...)': the term stands before the outer bracket.
+                term_parts = self.term_before(text, sentence_start, outer[0])
+            if term_parts is None:
+                # '...; but neuropathy was similar (all grades, 74% vs 66%)': the clause opens on its event.
+                clause = text.rfind(";", sentence_start, outer[0])
+                if clause != -1:
+                    term_parts = self.opening_term(text, clause + 1, outer[0])
             if term_parts is None and self._last_term is not None and self._last_term[0].end < group[0]:
                 # '(grade 3/4, 1%; grade 5, 0)' after 'CRS was reported in 61%': the same term, other grades.
                 term_parts = [p for p in self._last_term if p.role == "term"]
@@ -210,8 +249,8 @@ class AdverseEventFinder(RuleComponent):
                 list(GRADE.finditer(text, sentence_start, min(limit, anchor)))
             if self._previous_end is not None and self._previous_end < anchor:
                 candidates += list(GRADE.finditer(text, self._previous_end, anchor))
-            if group is not None:
-                candidates += list(GRADE.finditer(text, group[0], anchor))
+            if outer is not None:
+                candidates += list(GRADE.finditer(text, outer[0], anchor))
             if candidates:
                 chosen = max(candidates, key=lambda m: m.start())
                 term_parts = term_parts + [Part("grade", chosen.start(), chosen.end())]

@@ -233,3 +233,24 @@ def test_an_event_opening_a_later_sentence_with_its_grade_after_it():
     figures = summary_of("Grade 3 adverse events were rare. Neuropathy of grade 2 or above was less frequent with "
                          "zorvatinib (41 [21%] patients) than with placebo (70 [34%] patients).")["ae"]
     assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("neuropathy", ">=2", 21), ("neuropathy", ">=2", 34)]
+
+
+def test_grade_labels_inside_the_bracket_of_an_earlier_clause_event():
+    figures = summary_of("Grade 3/4 adverse events were more frequent with zorvatinib (64/97 [66%]) than with placebo "
+                         "(45/97 [46%]); but neuropathy was similar (all grades, 72/97 [74%] vs 64/97 [66%]; grade 3/4, "
+                         "7/97 [7%] vs 3/97 [3%]).")["ae"]
+    assert [(f["term"], f["grade"], f["pct"]) for f in figures if f["term"] == "neuropathy"] == [
+        ("neuropathy", "any", 74), ("neuropathy", "any", 66), ("neuropathy", "3-4", 7), ("neuropathy", "3-4", 3)]
+
+
+def test_grades_paired_with_the_figures_either_side_of_versus():
+    figures = summary_of("The most common adverse events of any grade versus grade 3 or 4 were nausea "
+                         "(151 [80.7%] v 11 [5.9%]) and fatigue (96 [51.3%] v 12 [6.4%]).")["ae"]
+    assert sorted((f["term"], f["grade"], f["pct"]) for f in figures) == [
+        ("fatigue", "3-4", 6.4), ("fatigue", "any", 51.3), ("nausea", "3-4", 5.9), ("nausea", "any", 80.7)]
+
+
+def test_a_figure_restated_in_the_conclusions_is_one_figure():
+    figures = summary_of("Fifteen patients (11.6%) had grade 3 or 4 adverse events. "
+                         "Conclusions: grade 3 or 4 adverse events occurred in 11.6% of the patients.")["ae"]
+    assert [(f["grade"], f["pct"], f["n"]) for f in figures] == [("3-4", 11.6, 15)]
