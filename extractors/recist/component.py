@@ -15,7 +15,8 @@ from spacy.tokens import Doc
 from extractors.engine import Fact, Part, PatternRow, RuleComponent, compile_regex, group_parts
 
 CONTEXT_WINDOW = 300
-PCT = compile_regex(r"(?<![\d.\u00b7])(<<PCTNUM>>)<<WS>>%")
+# 'ORR was 9 and 3%': a number that shares the next one's percent sign is a percentage too.
+PCT = compile_regex(r"(?<![\d.\u00b7])(<<PCTNUM>>)(?:<<WS>>%|(?=<<SP>>(?:and|or|vs\.?|versus)<<SP>><<PCTNUM>><<WS>>%))")
 CI_AFTER = compile_regex(r"<<WS>>(?:CI|confidence|credible|CrI)\b")
 MAX_RATES = 8
 VALUE_BRACKET = compile_regex(r"<<WS>><<PCTNUM>><<WS>>%<<WS>>(?:vs\.?|v\.?|versus|and|,|;|/|\))")

@@ -254,3 +254,23 @@ def test_a_figure_restated_in_the_conclusions_is_one_figure():
     figures = summary_of("Fifteen patients (11.6%) had grade 3 or 4 adverse events. "
                          "Conclusions: grade 3 or 4 adverse events occurred in 11.6% of the patients.")["ae"]
     assert [(f["grade"], f["pct"], f["n"]) for f in figures] == [("3-4", 11.6, 15)]
+
+
+def test_a_count_with_its_share_achieving_a_response_is_a_rate():
+    summary = summary_of("Eight patients (40%; 95% CI, 19% to 64%) achieved a complete or partial response.")
+    assert summary["rates"]["ORR"] == 40
+
+
+def test_two_rates_sharing_one_percent_sign():
+    arms = summary_of("ORR was 9 and 3% in arms A and B, respectively (P=0.33).")["arms"]
+    assert [a["rates"]["ORR"] for a in arms] == [9, 3]
+
+
+@pytest.mark.parametrize("text, category, pct", [
+    ("There was one partial response (8.3%) among twelve patients.", "PR", 8.3),
+    ("Complete response (CR) was achieved in 10 (41.7%) out of 25 patients.", "CR", 41.7),
+])
+def test_a_category_share_written_after_the_category(text, category, pct):
+    summary = summary_of(text)
+    rates = [summary["rates"]] + [a["rates"] for a in summary["arms"]]
+    assert any(r.get(category) == pct for r in rates)
