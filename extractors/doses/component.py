@@ -111,8 +111,10 @@ class DoseFinder(RuleComponent):
             # The dose phrase starts at its drug when the drug is written with it ('RP2D as X 3 mg/kg').
             start = drug.start if drug.start <= value.start and value.start - drug.end <= 30 else value.start
             for cue_start, cue_end in cues:
-                if 0 <= start - cue_end <= RP2D_WINDOW:
-                    gap = self.without_drugs(text, cue_end, start)
+                # 'evaluating X as monotherapy at a RP2D of 6.5 mg/m2': a cue between drug and value starts the phrase.
+                phrase_start = start if start >= cue_end else value.start
+                if 0 <= phrase_start - cue_end <= RP2D_WINDOW:
+                    gap = self.without_drugs(text, cue_end, phrase_start)
                     context = text[max(0, cue_start - 40):cue_start]
                     after_cue = text[cue_end:cue_end + 40]
                     if any(p.search(context) or p.search(after_cue) for p in negations):

@@ -274,3 +274,13 @@ def test_a_category_share_written_after_the_category(text, category, pct):
     summary = summary_of(text)
     rates = [summary["rates"]] + [a["rates"] for a in summary["arms"]]
     assert any(r.get(category) == pct for r in rates)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The trial goes on with zorvatinib as monotherapy at a RP2D of 6.5 mg/m2 every 2 weeks.", [("zorvatinib", 6.5)]),
+    ("Zorvatinib was escalated. Dose level 6.5 mg/m2 every 2 weeks was selected as a RP2D.", [("zorvatinib", 6.5)]),
+    ("The recommended dosages for phase II trials are 35 mg/m2/day zorvatinib and 800 mg/m2/day fluorouracil.",
+     [("zorvatinib", 35), ("fluorouracil", 800)]),
+])
+def test_rp2d_phrasings(text, expected):
+    assert [(d["drug"], d["value"]) for d in summary_of(text)["rp2d"]] == expected
