@@ -276,6 +276,13 @@ class AdverseEventFinder(RuleComponent):
         term_start = window_start + (last.end() if last else 0)
         if last is None and window_start != sentence_start:
             return None
+        opener = text.rfind("(", window_start, term_start)
+        if opener != -1 and text.count(")", term_start, bracket) > text.count("(", term_start, bracket):
+            # 'adverse events (TRAEs) during X (42%)': the term's own abbreviation bracket is no list boundary.
+            last = None
+            for last in self.boundary.finditer(text, window_start, opener):
+                pass
+            term_start = last.end() if last else window_start
         parts: list[Part] = []
         grade = GRADE.match(text, term_start, bracket)
         if grade:

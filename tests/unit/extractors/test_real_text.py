@@ -284,3 +284,14 @@ def test_a_category_share_written_after_the_category(text, category, pct):
 ])
 def test_rp2d_phrasings(text, expected):
     assert [(d["drug"], d["value"]) for d in summary_of(text)["rp2d"]] == expected
+
+
+def test_a_count_that_had_a_graded_event():
+    figures = summary_of("Five patients (12.5%) experienced grade 3-4 neurologic events.")["ae"]
+    assert [(f["term"], f["grade"], f["pct"], f["n"]) for f in figures] == [("neurologic events", "3-4", 12.5, 5)]
+
+
+def test_an_abbreviated_term_with_a_qualifier_after_its_bracket():
+    figures = summary_of("Grade 3 and 4 treatment-related adverse events (TRAEs) during neoadjuvant treatment "
+                         "occurred in 42% and 25%, respectively.")["ae"]
+    assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("any", "3", 42), ("any", "4", 25)]
