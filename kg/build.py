@@ -101,6 +101,9 @@ def facts_of(doc: Doc, field: str) -> list[FactView]:
     return views
 
 
+OWN_PHASE_RULE = "phase-this-trial"
+
+
 def first(items: Iterable[Any]) -> Any:
     return next((item for item in items if item is not None), None)
 
@@ -274,9 +277,14 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
         for value, start, end in phase_spans(span.text):
             phases.append(Extracted(value=value, start=span.start_char + start, end=span.start_char + end,
                                     text=span.text[start:end], rule=fact.rule, field=fact.field))
-    # A title names the trial's own phase; the text also names earlier or planned trials' phases.
+    # A title names the trial's own phase, and so does 'this phase 3 trial'; the text also names earlier
+    # or planned trials' phases.
     if any(p.field == "title" for p in phases):
         phases = [p for p in phases if p.field == "title"]
+    elif any(p.rule == OWN_PHASE_RULE for p in phases):
+        bounds = sentence_bounds(doc_text(text_doc))
+        own = {sentence_of(bounds, p.start) for p in phases if p.rule == OWN_PHASE_RULE}
+        phases = [p for p in phases if sentence_of(bounds, p.start) in own]
     phases = unique(phases, key=lambda e: e.value)
     designs = unique((f.value("design", f.kind.split("/", 1)[1]) for f in kind("design")), key=lambda e: e.value)
     enrolled = first(f.number("n", integer=True) for f in kind("enrolled"))

@@ -295,3 +295,12 @@ def test_an_abbreviated_term_with_a_qualifier_after_its_bracket():
     figures = summary_of("Grade 3 and 4 treatment-related adverse events (TRAEs) during neoadjuvant treatment "
                          "occurred in 42% and 25%, respectively.")["ae"]
     assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("any", "3", 42), ("any", "4", 25)]
+
+
+@pytest.mark.parametrize("text, phases", [
+    ("Zorvatinib was active in a phase 1-2 study. In this phase 3 trial, we randomly assigned 500 patients.", ["3"]),
+    ("This trial combined a phase I dose-finding stage with a phase II randomized stage.", ["1", "2"]),
+    ("A phase 1 trial of zorvatinib. The recommended phase 2 dose was 200 mg.", ["1"]),
+])
+def test_the_trials_own_phase(text, phases):
+    assert summary_of(text)["phases"] == phases
