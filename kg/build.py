@@ -270,7 +270,7 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
     def kind(name: str) -> list[FactView]:
         return by_kind.get(name, [])
 
-    nct_ids = unique((f.value("nct", f.span("nct").text.upper()) for f in kind("nct")), key=lambda e: e.value)
+    nct_ids = unique((f.value("nct", "".join(f.span("nct").text.upper().split())) for f in kind("nct")), key=lambda e: e.value)
     phases = []
     for fact in kind("phase"):
         span = fact.span("phase")

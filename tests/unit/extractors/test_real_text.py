@@ -304,3 +304,7 @@ def test_an_abbreviated_term_with_a_qualifier_after_its_bracket():
 ])
 def test_the_trials_own_phase(text, phases):
     assert summary_of(text)["phases"] == phases
+
+
+def test_an_nct_number_with_a_space():
+    assert summary_of("This is a phase 1 trial (NCT 01234567) of zorvatinib.")["nct_ids"] == ["NCT01234567"]
