@@ -13,6 +13,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.engine import Fact, Part, PatternRow, RuleComponent, compile_regex, group_parts
+from extractors.parsing import response_category
 
 CONTEXT_WINDOW = 300
 # 'ORR was 9 and 3%': a number that shares the next one's percent sign is a percentage too.
@@ -88,6 +89,19 @@ class ResponseFinder(RuleComponent):
                 facts.append(Fact("rate", row.id, tuple(parts)))
         return facts
 
+    def breaks_down_a_count(self, doc: Doc, row: PatternRow, match: re.Match[str]) -> bool:
+        """'four partial responses (2 confirmed and 2 unconfirmed PRs)': the bracket splits the count before it."""
+        text = self.text
+        opener = text.rfind("(", max(0, match.start() - 60), match.start())
+        if opener == -1 or ")" in text[opener:match.start()]:
+            return False
+        category = response_category(match.group("category"))
+        for _, pattern in (item for item in self.rows if item[0].label == "response"):
+            for previous in pattern.finditer(text, max(0, opener - 80), opener):
+                if previous.end() >= opener - 12 and response_category(previous.group("category")) == category:
+                    return True
+        return False
+
     def label_after(self, text: str, position: int, limit: int) -> tuple[int, int] | None:
         """The arm a value belongs to, when a drug is named right after it ('22% for nab-paclitaxel')."""
         for start, end in self._drugs:
@@ -101,6 +115,8 @@ class ResponseFinder(RuleComponent):
             category_start = match.start("category")
             exclude = next(p for r, p in self.rows if r.label == "exclude")
             if exclude.search(text[max(0, category_start - 40):category_start]):
+                return []
+            if self.breaks_down_a_count(doc, row, match):
                 return []
         if row.label == "responder":
             best = None

@@ -308,3 +308,15 @@ def test_the_trials_own_phase(text, phases):
 
 def test_an_nct_number_with_a_space():
     assert summary_of("This is a phase 1 trial (NCT 01234567) of zorvatinib.")["nct_ids"] == ["NCT01234567"]
+
+
+@pytest.mark.parametrize("text, responses", [
+    ("Of 32 evaluable patients, four partial responses (PRs) (2 confirmed and 2 unconfirmed PRs) were observed.",
+     {"PR": 4}),
+    ("Complete or partial responses were observed for one of 19 evaluable children.", {}),
+    ("Molecular responses were seen in 2/2 patients with PR and 8/9 patients with SD.", {}),
+])
+def test_what_is_no_best_response_count(text, responses):
+    summary = summary_of(text)
+    found = {k: v for r in [summary["responses"]] + [a["responses"] for a in summary["arms"]] for k, v in r.items() if v}
+    assert found == responses
