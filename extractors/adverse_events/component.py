@@ -33,6 +33,7 @@ LEADING_WORDS = re.compile(r"(?:(?:a|an|the|of|and|or|but|while|whereas|however,
                            re.IGNORECASE)
 OPENERS, CLOSERS = "([", ")]"
 RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
+GRADE_AFTER = compile_regex(r"<<WS>>\((?:all<<SP>>)?(?P<grade><<GRADE>>)(?:<<SP>>only)?\)")
 PAIRED_GRADES = compile_regex(r"(?P<a><<GRADE>>)<<SP>>(?:versus|vs\.?|v\.?)<<SP>>(?P<b><<GRADE>>)")
 VERSUS = re.compile(r"\b(?:versus|vs|v)\b", re.IGNORECASE)
 SINGLE_GRADE = re.compile(r"(?<![\d.])([1-5])(?![\d.])")
@@ -251,9 +252,17 @@ class AdverseEventFinder(RuleComponent):
                 candidates += list(GRADE.finditer(text, self._previous_end, anchor))
             if outer is not None:
                 candidates += list(GRADE.finditer(text, outer[0], anchor))
-            if candidates:
-                chosen = max(candidates, key=lambda m: m.start())
-                term_parts = term_parts + [Part("grade", chosen.start(), chosen.end())]
+            # A grade inside a bracket that closed before this figure qualifies the figure of that bracket
+            # ('CRS in 61% (grade 3/4, 1%; grade 5, 0), neurologic events in 31%').
+            candidates = [m for m in candidates if enclosing(groups, m.start() + 1) in (None, group, outer)
+                          or enclosing(groups, m.start() + 1)[1] > anchor]
+            spans = [m.span() for m in candidates]
+            trailing = GRADE_AFTER.match(text, match.end())
+            if trailing is not None:
+                # 'Pulmonary hypertension occurred in 18.2% (grade 1-2)': the grade in a bracket of its own.
+                spans = [trailing.span("grade")]
+            if spans:
+                term_parts = term_parts + [Part("grade", *max(spans))]
         self._previous_end = match.end()
         if group is None:
             self._last_resolved = term_parts

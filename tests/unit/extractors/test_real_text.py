@@ -320,3 +320,11 @@ def test_what_is_no_best_response_count(text, responses):
     summary = summary_of(text)
     found = {k: v for r in [summary["responses"]] + [a["responses"] for a in summary["arms"]] for k, v in r.items() if v}
     assert found == responses
+
+
+def test_a_grade_in_its_own_bracket_and_one_that_belongs_to_an_earlier_bracket():
+    figures = summary_of("Cytokine release syndrome was reported in 61% of patients (grade 3/4, 1%; grade 5, 0), "
+                         "neurologic events in 31% (grade 3/4, 9%), and hypertension in 18% (grade 1-2).")["ae"]
+    assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [
+        ("cytokine release syndrome", "any", 61), ("cytokine release syndrome", "3-4", 1),
+        ("neurologic events", "any", 31), ("neurologic events", "3-4", 9), ("hypertension", "1-2", 18)]
