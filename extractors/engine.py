@@ -237,6 +237,16 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in bounds if e > s]
 
 
+@functools.lru_cache(maxsize=64)
+def background_end(text: str) -> int:
+    """Where the background section of a structured abstract ends (0 when it has none)."""
+    sections = data_json("extractors.lexical", "sections.json")
+    if not compile_regex(sections["background_opens"]).match(text):
+        return 0
+    heading = compile_regex(sections["background_ends"]).search(text)
+    return heading.start() if heading is not None else 0
+
+
 def sentence_of(bounds: list[tuple[int, int]], position: int) -> tuple[int, int]:
     for start, end in bounds:
         if start <= position < end:
@@ -326,6 +336,8 @@ class RuleComponent:
     span_key: str = ""
     # Labels of rows that only give context to other rows and are never facts of their own.
     context_labels: frozenset[str] = frozenset()
+    # Components of results (responses, adverse events) skip a structured abstract's background section.
+    skips_background: bool = False
 
     def __init__(self, nlp, name: str):
         self.name = name
@@ -362,6 +374,11 @@ class RuleComponent:
         if any(row.label == "gate" and not pattern.search(self.text) for row, pattern in self.rows):
             doc.spans[self.span_key] = []
             return doc
-        facts = sorted(self.find(doc), key=lambda fact: min((p.start for p in fact.parts), default=0))
+        facts = self.find(doc)
+        if self.skips_background:
+            # Results cited in a background section are earlier trials', not this one's.
+            cited_until = background_end(self.text)
+            facts = [f for f in facts if min((p.start for p in f.parts), default=0) >= cited_until]
+        facts = sorted(facts, key=lambda fact: min((p.start for p in fact.parts), default=0))
         store_facts(doc, self.span_key, facts)
         return doc

@@ -88,6 +88,7 @@ def outermost(groups: list[tuple[int, int]], position: int) -> tuple[int, int] |
 class AdverseEventFinder(RuleComponent):
     package = "extractors.adverse_events"
     span_key = "kg_adverse_events"
+    skips_background = True
     context_labels = frozenset({"ae-cue", "ae-generic", "ae-term-start", "ae-figure", "ae-threshold", "ae-subject",
                                 "ae-connector", "ae-not-an-event", "ae-continues", "ae-opening-term"})
 

@@ -20,14 +20,30 @@ CONTEXT_WINDOW = 300
 PCT = compile_regex(r"(?<![\d.\u00b7])(<<PCTNUM>>)(?:<<WS>>%|(?=<<SP>>(?:and|or|vs\.?|versus)<<SP>><<PCTNUM>><<WS>>%))")
 CI_AFTER = compile_regex(r"<<WS>>(?:CI|confidence|credible|CrI)\b")
 MAX_RATES = 8
+THRESHOLD_BEFORE = compile_regex(r"(?:[<>\u2265\u2264]|>=|<=|at<<SP>>least|more<<SP>>than|less<<SP>>than|over)<<WS>>$")
 VALUE_BRACKET = compile_regex(r"<<WS>><<PCTNUM>><<WS>>%<<WS>>(?:vs\.?|v\.?|versus|and|,|;|/|\))")
 JUST_AFTER_NAME = re.compile(r"^\s*(?:(?:was|were|is|of|:|=)\s*)*$", re.IGNORECASE)
 LABEL_WINDOW = 40
 
 
+def clause_end(text: str, start: int, limit: int) -> int:
+    """The first ';' outside brackets: 'The ORR was 25%; grade 3 rash occurred in 5%' ends the rate's clause."""
+    depth = 0
+    for position in range(start, limit):
+        char = text[position]
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(0, depth - 1)
+        elif char == ";" and depth == 0:
+            return position
+    return limit
+
+
 class ResponseFinder(RuleComponent):
     package = "extractors.recist"
     span_key = "kg_recist"
+    skips_background = True
     context_labels = frozenset({"exclude", "responder-best", "rate-cue", "rate-stop"})
 
     def find(self, doc: Doc) -> list[Fact]:
@@ -57,6 +73,7 @@ class ResponseFinder(RuleComponent):
             stopper = stop.search(text, cue.end(), limit)
             if stopper:
                 limit = stopper.start()
+            limit = min(limit, clause_end(text, cue.end(), limit))
             names = [cue.span("rate")] + ([cue.span("rate2")] if cue.group("rate2") else [])
             values = []
             # One entry per open bracket: does it hold values ('(92.9% vs. 76.4%; P<.001)') or asides (CIs, n/N)?
@@ -75,6 +92,8 @@ class ResponseFinder(RuleComponent):
                 cursor = match.start()
                 if CI_AFTER.match(text, match.end()) or text[max(0, match.start() - 3):match.start()].strip() in {"95", "90"}:
                     continue
+                if THRESHOLD_BEFORE.search(text, max(0, match.start() - 15), match.start()):
+                    continue  # 'molecular response rate (MRR; >=50% decline ...)': a threshold, no rate
                 if not brackets or (len(brackets) == 1 and brackets[0]):
                     if not any(start < match.end(1) and match.start(1) < end for start, end in taken):
                         values.append(match.span(1))

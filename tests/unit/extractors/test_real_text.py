@@ -328,3 +328,15 @@ def test_a_grade_in_its_own_bracket_and_one_that_belongs_to_an_earlier_bracket()
     assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [
         ("cytokine release syndrome", "any", 61), ("cytokine release syndrome", "3-4", 1),
         ("neurologic events", "any", 31), ("neurologic events", "3-4", 9), ("hypertension", "1-2", 18)]
+
+
+def test_results_cited_in_the_background_are_not_the_trials():
+    summary = summary_of("Background: Zorvatinib gave an ORR of 40% in a phase 1 trial, with grade 3 rash in 10%. "
+                         "Methods: Patients received zorvatinib. Results: The ORR was 25%; grade 3 rash occurred in 5%.")
+    assert summary["rates"]["ORR"] == 25
+    assert [(f["term"], f["pct"]) for f in summary["ae"]] == [("rash", 5)]
+
+
+def test_a_threshold_in_a_rate_definition_is_no_rate():
+    summary = summary_of("Endpoints were the molecular response rate (MRR; >=50% decline in ctDNA) and safety.")
+    assert summary["rates"] == {"ORR": None, "DCR": None} and summary["arms"] == []
