@@ -27,7 +27,7 @@ NOT_A_TERM = compile_regex(
     r"disease<<SP>>control|PR|CR|SD|PD|dose|doses|cohorts?|arms?|groups?|level|levels|mg|versus|vs|placebo|"
     r"combination|monotherapy|alone|respectively|total|overall|both|each|all|p|HR|OR|ratio|follow-up|which|that|"
     r"reported|only|interest|deaths?|died|n|similar|comparable|higher|lower|more|less|frequent|infrequent|"
-    r"rare|uncommon|there|it|this|these|those|they|we|<<NUMWORD>>)\b|\d"
+    r"rare|uncommon|there|it|this|these|those|they|we|dosing|dosage|resulted|<<NUMWORD>>)\b|\d"
 )
 LEADING_WORDS = re.compile(r"(?:(?:a|an|the|of|and|or|but|while|whereas|however,?|worse|higher|greater|above|more|most|any)\s+)+",
                            re.IGNORECASE)

@@ -20,6 +20,8 @@ VALUE = re.compile(r"\d{1,3}(?:,\d{3})+(?![\d.,])|\d+(?:[.\u00b7]\d+)?")
 BEFORE_WINDOW = 120
 AFTER_WINDOW = 40
 RP2D_WINDOW = 80
+EACH_AFTER = re.compile(r"[\s/a-z]{0,12}?\beach\b", re.IGNORECASE)
+COORDINATION = re.compile(r"\)?(?:\s*\([^()]{1,15}\))?\s*(?:,|\band\b|\bor\b|,\s*and\b)\s*", re.IGNORECASE)
 
 
 @functools.cache
@@ -73,7 +75,22 @@ class DoseFinder(RuleComponent):
             rule = row.id
         if drug is None:
             return []
-        return [Fact("dose", rule, (Part("drug", *drug), value, unit)) for value in values]
+        drugs = [drug] + self.coordinated_before(drug, names) if EACH_AFTER.match(self.text, match.end()) else [drug]
+        return [Fact("dose", rule, (Part("drug", *d), value, unit)) for d in sorted(drugs) for value in values]
+
+    def coordinated_before(self, drug: tuple[int, int], names: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """'methotrexate (MTX) and cytarabine (Ara-C) (1 g/m2 each)': the drugs joined to the dose's own."""
+        joined, current = [], drug
+        for previous in reversed([d for d in names if d[1] <= drug[0]]):
+            between = self.text[previous[1]:current[0]]
+            if between.strip() in ("", "(", "["):
+                current = previous  # 'cytarabine (Ara-C)': one drug, written twice
+                continue
+            if not COORDINATION.fullmatch(between):
+                break
+            joined.append(previous)
+            current = previous
+        return joined
 
     def drug_written_after(self, end: int, names: list[tuple[int, int]]) -> tuple[int, int] | None:
         """The drug of '200mg QD zorvatinib' or '10 mg of X': named right after the dose, schedule between."""

@@ -340,3 +340,21 @@ def test_results_cited_in_the_background_are_not_the_trials():
 def test_a_threshold_in_a_rate_definition_is_no_rate():
     summary = summary_of("Endpoints were the molecular response rate (MRR; >=50% decline in ctDNA) and safety.")
     assert summary["rates"] == {"ORR": None, "DCR": None} and summary["arms"] == []
+
+
+def test_a_dose_given_to_each_of_the_drugs_before_it():
+    doses = summary_of("Six courses of methotrexate (MTX) and cytarabine (Ara-C) (1 g/m2 each) were added.")["doses"]
+    assert sorted((d["drug"], d["value"], d["unit"]) for d in doses) == [("cytarabine", 1, "g/m2"), ("methotrexate", 1, "g/m2")]
+
+
+@pytest.mark.parametrize("name", ["floxuridine", "streptozocin", "venetoclax", "lurbinectedin", "cladribine"])
+def test_agents_without_a_common_stem_are_drugs(name):
+    assert [d["drug"] for d in summary_of(f"Patients received {name} 10 mg/m2 on day 1.")["doses"]] == [name]
+
+
+@pytest.mark.parametrize("text", [
+    "Dosing was reduced to 25 mg/d in 46 patients (43%) due to grade 3/4 adverse events.",
+    "Common adverse events were rash and fatigue; 9% of patients discontinued therapy.",
+])
+def test_what_is_no_adverse_event_figure(text):
+    assert summary_of(text)["ae"] == []
