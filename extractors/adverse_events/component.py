@@ -34,8 +34,11 @@ LEADING_WORDS = re.compile(r"(?:(?:a|an|the|of|and|or|but|while|whereas|however,
 OPENERS, CLOSERS = "([", ")]"
 RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
 GRADE_AFTER = compile_regex(r"<<WS>>\((?:all<<SP>>)?(?P<grade><<GRADE>>)(?:<<SP>>only)?\)")
-PAIRED_GRADES = compile_regex(r"(?P<a><<GRADE>>)<<SP>>(?:versus|vs\.?|v\.?)<<SP>>(?P<b><<GRADE>>)")
-VERSUS = re.compile(r"\b(?:versus|vs|v)\b", re.IGNORECASE)
+PAIRED_GRADES = compile_regex(r"(?P<a><<GRADE>>)<<SP>>(?:versus|vs\.?|v\.?|and)<<SP>>(?P<b><<GRADE>>)")
+VERSUS = re.compile(r"\b(?:versus|vs|v|and)\b", re.IGNORECASE)
+# What stands before a figure but is the cause or setting of the events, not an event.
+NOT_A_TERM_ALONE = re.compile(r"(?:rt|radiotherapy|radiation|chemotherapy|chemoradiotherapy|treatment|therapy|surgery)",
+                              re.IGNORECASE)
 SINGLE_GRADE = re.compile(r"(?<![\d.])([1-5])(?![\d.])")
 RELATIVE_CLAUSE = re.compile(r",?\s*\b(?:which|that)\s*$", re.IGNORECASE)
 ABBREVIATION_BEFORE = re.compile(r"\s*\([A-Za-z][\w-]{0,12}\)\s*$")
@@ -162,8 +165,9 @@ class AdverseEventFinder(RuleComponent):
                                            for p in f.parts)) for i, f in enumerate(ordered)]
 
     def paired_grades(self, text: str, start: int, groups: list[tuple[int, int]], facts: list[Fact]) -> list[Fact]:
-        """'AEs of any grade versus grade 3 or 4 were nausea (151 [81%] v 11 [6%])': in each bracket the
-        figure before 'v' takes the first grade, the one after it the second."""
+        """'AEs of any grade versus grade 3 or 4 were nausea (151 [81%] v 11 [6%])' or '(all grade and grade 3-4)
+        were blurred vision (41% and 6%)': in each bracket the figure before 'v' (or 'and') takes the first
+        grade, the one after it the second."""
         if not facts:
             return facts
         first_figure = min(min(p.start for p in f.parts if p.role in ("n", "pct")) for f in facts)
@@ -317,7 +321,7 @@ class AdverseEventFinder(RuleComponent):
             return None
         if not stripped or not stripped[0].isalpha() or len(stripped.split()) > MAX_TERM_WORDS:
             return None
-        if NOT_A_TERM.search(stripped) or GRADE.fullmatch(stripped):
+        if NOT_A_TERM.search(stripped) or GRADE.fullmatch(stripped) or NOT_A_TERM_ALONE.fullmatch(stripped):
             return None
         offset = term_start + term.index(stripped)
         if overlaps(offset, offset + len(stripped), self._drugs):

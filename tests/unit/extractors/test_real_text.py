@@ -358,3 +358,22 @@ def test_agents_without_a_common_stem_are_drugs(name):
 ])
 def test_what_is_no_adverse_event_figure(text):
     assert summary_of(text)["ae"] == []
+
+
+def test_grades_paired_with_the_figures_either_side_of_and():
+    figures = summary_of("The most common adverse events (all grade and grade 3-4) were blurred vision (41% and 6%) "
+                         "and nausea (29% and 0%).")["ae"]
+    assert sorted((f["term"], f["grade"], f["pct"]) for f in figures) == [
+        ("blurred vision", "3-4", 6), ("blurred vision", "any", 41), ("nausea", "3-4", 0), ("nausea", "any", 29)]
+
+
+def test_a_treatment_is_no_event_term():
+    figures = summary_of("Grade 3-4 adverse events related to zorvatinib or RT were observed in 3/32 (9.4%) and "
+                         "13/20 (65%) patients, respectively.")["ae"]
+    assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("any", "3-4", 9.4), ("any", "3-4", 65)]
+
+
+def test_shares_of_responders_included_in_a_rate_are_no_rates():
+    summary = summary_of("The ORR was 16.7% (95% CI, 6 to 35), including 2 (6.7%) complete responders and 3 (10%) "
+                         "partial responders.")
+    assert summary["rates"]["ORR"] == 16.7 and summary["arms"] == []
