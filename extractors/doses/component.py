@@ -46,7 +46,7 @@ class DoseFinder(RuleComponent):
     package = "extractors.doses"
     span_key = "kg_doses"
     context_labels = frozenset({"rp2d-cue", "rp2d-link", "rp2d-negation", "dose-not-a-level", "dose-then-drug",
-                                "rp2d-chain"})
+                                "rp2d-chain", "dose-agent", "dose-agent-stop"})
 
     def find(self, doc: Doc) -> list[Fact]:
         self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))
@@ -69,7 +69,10 @@ class DoseFinder(RuleComponent):
         is_radiation = canonical_unit(match.group("unit")) == "gy"
         names = self._radiation if is_radiation else self._drugs
         drug = self.drug_written_after(match.end(), names) or self.drug_for(match.start(), match.end(), names)
-        if drug is None and not is_radiation and self._main_drug is not None:
+        agent = None if drug is not None or is_radiation else self.agent_named_before(values[0].start)
+        if agent is not None:
+            drug, rule = agent, "dose-agent-named-before"
+        elif drug is None and not is_radiation and self._main_drug is not None:
             drug, rule = self._main_drug, "dose-main-drug"
         else:
             rule = row.id
@@ -91,6 +94,15 @@ class DoseFinder(RuleComponent):
             joined.append(previous)
             current = previous
         return joined
+
+    def agent_named_before(self, value_start: int) -> tuple[int, int] | None:
+        """'Patients received MIBG 18 mCi/kg': an acronym right before the dose names an agent the lexicon lacks."""
+        named = next(pattern for row, pattern in self.rows if row.label == "dose-agent")
+        stop = next(pattern for row, pattern in self.rows if row.label == "dose-agent-stop")
+        found = named.search(self.text, max(0, value_start - 15), value_start)
+        if found is None or stop.match(found.group("agent")):
+            return None
+        return found.span("agent")
 
     def drug_written_after(self, end: int, names: list[tuple[int, int]]) -> tuple[int, int] | None:
         """The drug of '200mg QD zorvatinib' or '10 mg of X': named right after the dose, schedule between."""

@@ -377,3 +377,12 @@ def test_shares_of_responders_included_in_a_rate_are_no_rates():
     summary = summary_of("The ORR was 16.7% (95% CI, 6 to 35), including 2 (6.7%) complete responders and 3 (10%) "
                          "partial responders.")
     assert summary["rates"]["ORR"] == 16.7 and summary["arms"] == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Patients received MIBG 18 mCi/kg on day 1. Arm B received vincristine; vincristine was weekly.", [("mibg", 18)]),
+    ("Zorvatinib started at 80 mg/day with weekly escalation per 40 mg increment to 160 mg/day.",
+     [("zorvatinib", 80), ("zorvatinib", 160)]),
+])
+def test_an_agent_named_by_its_acronym_and_a_step_that_is_no_dose(text, expected):
+    assert [(d["drug"], d["value"]) for d in summary_of(text)["doses"]] == expected
