@@ -29,7 +29,7 @@ NOT_A_TERM = compile_regex(
     r"reported|only|interest|deaths?|died|n|similar|comparable|higher|lower|more|less|frequent|infrequent|"
     r"rare|uncommon|there|it|this|these|those|they|we|dosing|dosage|resulted|<<NUMWORD>>)\b|\d"
 )
-LEADING_WORDS = re.compile(r"(?:(?:a|an|the|of|and|or|but|while|whereas|however,?|worse|higher|greater|above|more|most|any)\s+)+",
+LEADING_WORDS = re.compile(r"(?:(?:a|an|the|of|and|or|but|while|whereas|however,?|worse|higher|greater|above|more|most|any|being)\s+)+",
                            re.IGNORECASE)
 OPENERS, CLOSERS = "([", ")]"
 RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)

@@ -20,6 +20,7 @@ CONTEXT_WINDOW = 300
 PCT = compile_regex(r"(?<![\d.\u00b7])(<<PCTNUM>>)(?:<<WS>>%|(?=<<SP>>(?:and|or|vs\.?|versus)<<SP>><<PCTNUM>><<WS>>%))")
 CI_AFTER = compile_regex(r"<<WS>>(?:CI|confidence|credible|CrI)\b")
 MAX_RATES = 8
+CATEGORY_NAMED = compile_regex(r"\b(?:(?:complete|partial|minor)<<SP>>(?:respon|remission)|stable<<SP>>disease|progressive<<SP>>disease|responders?\b)")
 THRESHOLD_BEFORE = compile_regex(r"(?:[<>\u2265\u2264]|>=|<=|at<<SP>>least|more<<SP>>than|less<<SP>>than|over)<<WS>>$")
 VALUE_BRACKET = compile_regex(r"<<WS>><<PCTNUM>><<WS>>%<<WS>>(?:vs\.?|v\.?|versus|and|,|;|/|\))")
 JUST_AFTER_NAME = re.compile(r"^\s*(?:(?:was|were|is|of|:|=)\s*)*$", re.IGNORECASE)
@@ -81,6 +82,8 @@ class ResponseFinder(RuleComponent):
             cursor = cue.end()
             for match in PCT.finditer(text, cue.end(), limit):
                 segment = text[cursor:match.start()]
+                if values and CATEGORY_NAMED.search(segment):
+                    break  # '..., respectively, with partial responses in seven (13.0%)': another figure's list
                 for offset, char in enumerate(segment):
                     position = cursor + offset
                     if char in "([":

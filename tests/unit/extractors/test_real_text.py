@@ -386,3 +386,9 @@ def test_shares_of_responders_included_in_a_rate_are_no_rates():
 ])
 def test_an_agent_named_by_its_acronym_and_a_step_that_is_no_dose(text, expected):
     assert [(d["drug"], d["value"]) for d in summary_of(text)["doses"]] == expected
+
+
+def test_a_rate_list_ends_where_a_category_figure_begins():
+    summary = summary_of("The disease control rates for zorvatinib and placebo were 30.6% and 43.1%, respectively, "
+                         "with partial responses in seven (13.0%) patients.")
+    assert [a["rates"]["DCR"] for a in summary["arms"]] == [30.6, 43.1]
