@@ -144,7 +144,8 @@ class DoseFinder(RuleComponent):
                 phrase_start = start if start >= cue_end else value.start
                 if 0 <= phrase_start - cue_end <= RP2D_WINDOW:
                     gap = self.without_drugs(text, cue_end, phrase_start)
-                    context = text[max(0, cue_start - 40):cue_start]
+                    # Only this clause: 'MTD was not reached, and RP2D was 93.3 kBq/kg' negates the MTD alone.
+                    context = re.split(r"[,;]", text[max(0, cue_start - 40):cue_start])[-1]
                     after_cue = text[cue_end:cue_end + 40]
                     if any(p.search(context) or p.search(after_cue) for p in negations):
                         continue

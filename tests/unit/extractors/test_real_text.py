@@ -392,3 +392,13 @@ def test_a_rate_list_ends_where_a_category_figure_begins():
     summary = summary_of("The disease control rates for zorvatinib and placebo were 30.6% and 43.1%, respectively, "
                          "with partial responses in seven (13.0%) patients.")
     assert [a["rates"]["DCR"] for a in summary["arms"]] == [30.6, 43.1]
+
+
+def test_a_radiolabelled_agent_its_dlt_count_and_an_rp2d_after_a_negated_mtd():
+    summary = summary_of("Patients received 177Lu-QRZ-12 at seven dose levels. One patient (1 of 22; 4.5%) experienced "
+                         "DLT in cohort 6 (80 KBq/kg); MTD was not reached, and RP2D was the highest dose level "
+                         "(93.3 KBq/kg).")
+    assert [(d["drug"], d["value"], d["unit"]) for d in summary["doses"]] == [
+        ("177lu-qrz-12", 80, "kbq/kg"), ("177lu-qrz-12", 93.3, "kbq/kg")]
+    assert [(d["value"], d["n"]) for d in summary["dlt"]["by_dose"]] == [(80, 1)]
+    assert [d["value"] for d in summary["rp2d"]] == [93.3]
