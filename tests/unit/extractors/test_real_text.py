@@ -402,3 +402,8 @@ def test_a_radiolabelled_agent_its_dlt_count_and_an_rp2d_after_a_negated_mtd():
         ("177lu-qrz-12", 80, "kbq/kg"), ("177lu-qrz-12", 93.3, "kbq/kg")]
     assert [(d["value"], d["n"]) for d in summary["dlt"]["by_dose"]] == [(80, 1)]
     assert [d["value"] for d in summary["rp2d"]] == [93.3]
+
+
+def test_a_day_number_before_a_dose_list_is_no_dose():
+    doses = summary_of("Zorvatumab was given at 1 mg/kg on days 1 and 4, then 15 mg/kg once on day 8 and 30 mg/kg weekly.")["doses"]
+    assert [d["value"] for d in doses] == [1, 15, 30]
