@@ -407,3 +407,14 @@ def test_a_radiolabelled_agent_its_dlt_count_and_an_rp2d_after_a_negated_mtd():
 def test_a_day_number_before_a_dose_list_is_no_dose():
     doses = summary_of("Zorvatumab was given at 1 mg/kg on days 1 and 4, then 15 mg/kg once on day 8 and 30 mg/kg weekly.")["doses"]
     assert [d["value"] for d in doses] == [1, 15, 30]
+
+
+@pytest.mark.parametrize("text, total, events", [
+    ("Two patients experienced DLTs (grade 3 rash and grade 4 neutropenia).", 2, [("rash", "3"), ("neutropenia", "4")]),
+    ("Three DLTs were observed: grade 3 rash, grade 3 fatigue and grade 4 neutropenia.", 3,
+     [("rash", "3"), ("fatigue", "3"), ("neutropenia", "4")]),
+    ("Two patients had a DLT.", 2, []),
+])
+def test_dlt_totals_and_events(text, total, events):
+    dlt = summary_of(text)["dlt"]
+    assert dlt["total"] == total and [(e["term"], e["grade"]) for e in dlt["events"]] == events
