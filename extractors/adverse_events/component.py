@@ -191,7 +191,8 @@ class AdverseEventFinder(RuleComponent):
     def figure(self, text: str, sentence_start: int, sentence_end: int, groups: list[tuple[int, int]],
                rule: str, match: re.Match[str]) -> Fact | None:
         figure_parts = group_parts(match)
-        anchor = match.start()
+        # A figure that opens its own bracket ('neutropenia (n = 5, 12.5%)') stands inside it.
+        anchor = match.start() + 1 if text[match.start()] in OPENERS else match.start()
         group = enclosing(groups, anchor)
         term_parts = None
         from_subject = False

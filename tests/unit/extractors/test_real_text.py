@@ -418,3 +418,10 @@ def test_a_day_number_before_a_dose_list_is_no_dose():
 def test_dlt_totals_and_events(text, total, events):
     dlt = summary_of(text)["dlt"]
     assert dlt["total"] == total and [(e["term"], e["grade"]) for e in dlt["events"]] == events
+
+
+def test_figures_written_n_equals_in_their_own_bracket():
+    figures = summary_of("Grade >=3 TRAEs occurred in 12 patients (30%); the most common were neutropenia "
+                         "(n = 5, 12.5%) and anemia (n = 3, 7.5%).")["ae"]
+    assert [(f["term"], f["grade"], f["pct"], f["n"]) for f in figures] == [
+        ("any", ">=3", 30, 12), ("neutropenia", ">=3", 12.5, 5), ("anemia", ">=3", 7.5, 3)]
