@@ -5,7 +5,7 @@ how many. The population is then whatever N the other n (x%) pairs of the abstra
 reasoning (Brown & Heathers 2017, Soc Psychol Personal Sci 8:363), applied to percent-ratio pairs as in
 Wren 2018 (Bioinformatics 34:1758). This module only *prepares* the graph: it picks the N that the most
 figures fit at the text's rounding and records it, with the figures that fit it (``prov:wasDerivedFrom``)
-and their number (``kg:supportCount``), as a ``kg:InferredDenominator`` that every such figure links to
+and their number (``kg:supportCount``; ``kg:preciseSupportCount`` of them pin N down by themselves), as a ``kg:InferredDenominator`` that every such figure links to
 (``kg:inferredDenominator``). It never decides that a figure is wrong: the shapes of
 ``ontology/shapes/percentages.ttl`` judge every figure against the N recorded here, and say in their
 message that N was inferred.
@@ -39,6 +39,8 @@ MIN_CLUSTER_SUPPORT = 2
 MAX_CLUSTERS = 3
 # Largest N tried for figures that state only a percentage (GRIM inference); larger N fit everything.
 MAX_GRIM_N = 1000
+# A count and percentage that fit at most this many whole N pin their population down (Pair.precise).
+PRECISE_SIZES = 2
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,14 @@ class Pair:
         last digit over the percentage (relative), so 24% fits N within some 6%, but 1% fits anything
         from 50 to 200. Specific: at most 10%, a percentage of at least 15 steps (15%, 1.5%, 0.15%)."""
         return self.scaled >= 15
+
+    @property
+    def precise(self) -> bool:
+        """Whether the count and percentage together fit at most PRECISE_SIZES whole N: '31 (73.8%)' fits
+        only 42, '73 (56.6%)' only 129; '4 (4%)' fits anything from 89 to 114. Such a figure pins its
+        population down by itself, so one other precise figure agreeing with an N is as strong as two
+        ordinary ones."""
+        return self.n is not None and self.scaled > 0 and 0 < len(fitting_sizes(self)) <= PRECISE_SIZES
 
 
 def scaled_percentage(text: str) -> tuple[int, int] | None:
@@ -114,15 +124,21 @@ def fits(pair: Pair, size: int) -> bool:
     return bool(conventions(pair, size))
 
 
+def fitting_sizes(pair: Pair) -> list[int]:
+    """Every N a figure with a count fits (N near 100 n / pct)."""
+    if pair.n is None or pair.scaled <= 0:
+        return []
+    # 100 n / N rounds or truncates to pct only for pct - 0.5 step <= 100 n / N < pct + 1 step.
+    low = pair.unit * pair.n // (pair.scaled + 1)
+    high = -(-2 * pair.unit * pair.n // max(2 * pair.scaled - 1, 1))
+    return [size for size in range(max(low, pair.n, 1), high + 1) if fits(pair, size)]
+
+
 def candidates(pairs: list[Pair], stated: set[int]) -> set[int]:
     """Every N some figure fits, found from the figures themselves (N near 100 n / pct), plus the stated sizes."""
     found = {size for size in stated if size > 0}
     for pair in pairs:
-        if pair.n is not None and pair.scaled > 0:
-            # 100 n / N rounds or truncates to pct only for pct - 0.5 step <= 100 n / N < pct + 1 step.
-            low = pair.unit * pair.n // (pair.scaled + 1)
-            high = -(-2 * pair.unit * pair.n // max(2 * pair.scaled - 1, 1))
-            found.update(size for size in range(max(low, pair.n, 1), high + 1) if fits(pair, size))
+        found.update(fitting_sizes(pair))
     if any(pair.n is None and pair.informative(1) for pair in pairs):
         largest = max((pair.n or 0) for pair in pairs)
         found.update(range(max(largest, 1), MAX_GRIM_N + 1))
@@ -212,8 +228,10 @@ def pairs_of(record: TrialAbstract, base: URIRef) -> list[list[Pair]]:
     return [groups[key] for key in sorted(groups)]
 
 
-def clusters(pairs: list[Pair], stated: set[int]) -> list[Population]:
-    """The main population (best-supported N) and further ones that at least MIN_CLUSTER_SUPPORT figures fit."""
+def clusters(pairs: list[Pair], stated: set[int], everything: list[Pair] | None = None) -> list[Population]:
+    """The main population (best-supported N) and further ones that at least MIN_CLUSTER_SUPPORT figures fit.
+    A leftover figure may find its population among ``everything`` (all groups of the abstract): the
+    second mention of "disease control" in another subgroup shares that subgroup's N with its first."""
     main = best_size(pairs, stated)
     found = [main]
     rest = [pair for pair in pairs if pair not in main.support]
@@ -224,7 +242,7 @@ def clusters(pairs: list[Pair], stated: set[int]) -> list[Population]:
         found.append(population)
         rest = [pair for pair in rest if pair not in population.support]
     for pair in rest:
-        alternative = other_population(pair, pairs, stated)
+        alternative = other_population(pair, everything if everything is not None else pairs, stated)
         if alternative is not None:
             found.append(alternative)
     return found
@@ -243,7 +261,10 @@ def other_population(pair: Pair, pairs: list[Pair], stated: set[int]) -> Populat
         others = [other for other in pairs
                   if other is not pair and other.specific and other.informative(size) and fits(other, size)]
         key = (len(others), size in stated, -size)
-        if len(others) >= MIN_CLUSTER_SUPPORT and (best is None or key > best):
+        # two precise figures (this one and another) agreeing on one N are a population of their own:
+        # "7.1% (3 patients)" and "73.8% (31 patients)" of a subgroup of 42
+        enough = len(others) >= MIN_CLUSTER_SUPPORT or (pair.precise and any(other.precise for other in others))
+        if enough and (best is None or key > best):
             best, chosen = key, Population(size, [pair, *others])
     return chosen
 
@@ -257,17 +278,20 @@ def add_inferred_denominators(graph: Graph, record: TrialAbstract, base: URIRef,
     graph.add((activity, RDF.type, PROV.Activity))
     graph.add((activity, PROV.wasAssociatedWith, agent))
     stated = stated_sizes(record)
+    everything = [pair for pairs in groups for pair in pairs]
     linked: set[URIRef] = set()
     count = 0
     for pairs in groups:
         nodes = []
-        for population in clusters(pairs, stated):
+        for population in clusters(pairs, stated, everything):
             node = URIRef(f"{base}/inferred_denominator/{count}")
             count += 1
             nodes.append(node)
             graph.add((node, RDF.type, KG.InferredDenominator))
             graph.add((node, PROV.wasGeneratedBy, activity))
             graph.add((node, KG.supportCount, Literal(len(population.support), datatype=XSD.integer)))
+            precise = sum(pair.precise for pair in population.support)
+            graph.add((node, KG.preciseSupportCount, Literal(precise, datatype=XSD.integer)))
             if population.size is not None:
                 graph.add((node, KG.size, Literal(population.size, datatype=XSD.integer)))
             if population.convention is not None:
