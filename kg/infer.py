@@ -5,7 +5,7 @@ how many. The population is then whatever N the other n (x%) pairs of the abstra
 reasoning (Brown & Heathers 2017, Soc Psychol Personal Sci 8:363), applied to percent-ratio pairs as in
 Wren 2018 (Bioinformatics 34:1758). This module only *prepares* the graph: it picks the N that the most
 figures fit at the text's rounding and records it, with the figures that fit it (``prov:wasDerivedFrom``)
-and their number (``kg:supportCount``), as a ``kg:InferredDenominator`` that every such figure links to
+and their number (``kg:supportCount``; ``kg:preciseSupportCount`` of them pin N down by themselves), as a ``kg:InferredDenominator`` that every such figure links to
 (``kg:inferredDenominator``). It never decides that a figure is wrong: the shapes of
 ``ontology/shapes/percentages.ttl`` judge every figure against the N recorded here, and say in their
 message that N was inferred.
@@ -22,6 +22,7 @@ fits any N from 50 to 200 and would excuse anything. Whatever fits no population
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -39,6 +40,11 @@ MIN_CLUSTER_SUPPORT = 2
 MAX_CLUSTERS = 3
 # Largest N tried for figures that state only a percentage (GRIM inference); larger N fit everything.
 MAX_GRIM_N = 1000
+# Rounding half up is the common convention: truncation is taken for an abstract only when it explains more
+# than this many figures beyond those rounding explains (a slip can happen to truncate to its percentage).
+TRUNCATION_PENALTY = 1
+# A count and percentage that fit at most this many whole N pin their population down (Pair.precise).
+PRECISE_SIZES = 2
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,14 @@ class Pair:
         last digit over the percentage (relative), so 24% fits N within some 6%, but 1% fits anything
         from 50 to 200. Specific: at most 10%, a percentage of at least 15 steps (15%, 1.5%, 0.15%)."""
         return self.scaled >= 15
+
+    @property
+    def precise(self) -> bool:
+        """Whether the count and percentage together fit at most PRECISE_SIZES whole N: '31 (73.8%)' fits
+        only 42, '73 (56.6%)' only 129; '4 (4%)' fits anything from 89 to 114. Such a figure pins its
+        population down by itself, so one other precise figure agreeing with an N is as strong as two
+        ordinary ones."""
+        return self.n is not None and self.scaled > 0 and 0 < len(fitting_sizes(self, PRECISE_SIZES + 1)) <= PRECISE_SIZES
 
 
 def scaled_percentage(text: str) -> tuple[int, int] | None:
@@ -114,15 +128,27 @@ def fits(pair: Pair, size: int) -> bool:
     return bool(conventions(pair, size))
 
 
+def fitting_sizes(pair: Pair, limit: int | None = None) -> list[int]:
+    """Every N a figure with a count fits (N near 100 n / pct); the first ``limit`` of them if given."""
+    if pair.n is None or pair.scaled <= 0:
+        return []
+    # 100 n / N rounds or truncates to pct only for pct - 0.5 step <= 100 n / N < pct + 1 step.
+    low = pair.unit * pair.n // (pair.scaled + 1)
+    high = -(-2 * pair.unit * pair.n // max(2 * pair.scaled - 1, 1))
+    found = []
+    for size in range(max(low, pair.n, 1), high + 1):
+        if fits(pair, size):
+            found.append(size)
+            if limit is not None and len(found) >= limit:
+                break
+    return found
+
+
 def candidates(pairs: list[Pair], stated: set[int]) -> set[int]:
     """Every N some figure fits, found from the figures themselves (N near 100 n / pct), plus the stated sizes."""
     found = {size for size in stated if size > 0}
     for pair in pairs:
-        if pair.n is not None and pair.scaled > 0:
-            # 100 n / N rounds or truncates to pct only for pct - 0.5 step <= 100 n / N < pct + 1 step.
-            low = pair.unit * pair.n // (pair.scaled + 1)
-            high = -(-2 * pair.unit * pair.n // max(2 * pair.scaled - 1, 1))
-            found.update(size for size in range(max(low, pair.n, 1), high + 1) if fits(pair, size))
+        found.update(fitting_sizes(pair))
     if any(pair.n is None and pair.informative(1) for pair in pairs):
         largest = max((pair.n or 0) for pair in pairs)
         found.update(range(max(largest, 1), MAX_GRIM_N + 1))
@@ -143,7 +169,8 @@ def best_size(pairs: list[Pair], stated: set[int]) -> Population:
     going to a size the text states, then to the smaller N; with the figures that fit it.
 
     The convention is recorded only where the figures show it: some fit only rounded (or only truncated)
-    and none only the other way. Where both conventions give the same value for every figure, either
+    and none only the other way; truncation needs at least two such figures, since rounding is the norm
+    and one figure that fits only truncated may as well be a slip. Where both conventions give the same value for every figure, either
     is possible and none is recorded."""
     best: tuple[int, bool, int] | None = None
     chosen = Population(None, [])
@@ -159,8 +186,11 @@ def best_size(pairs: list[Pair], stated: set[int]) -> Population:
             best = key
             if set(truncated) <= set(rounded) and len(rounded) > len(truncated):
                 chosen = Population(size, rounded, ROUND)
-            elif set(rounded) <= set(truncated) and len(truncated) > len(rounded):
+            elif set(rounded) <= set(truncated) and len(truncated) > len(rounded) + TRUNCATION_PENALTY:
                 chosen = Population(size, truncated, TRUNCATE)
+            elif set(rounded) <= set(truncated) and len(truncated) > len(rounded) and rounded:
+                # one figure more under truncation is as likely a slip that happens to truncate right
+                chosen = Population(size, rounded, ROUND)
             else:
                 chosen = Population(size, list(dict.fromkeys(rounded + truncated)))
     if best is None or (best[0] == 0 and not best[1]):
@@ -212,8 +242,10 @@ def pairs_of(record: TrialAbstract, base: URIRef) -> list[list[Pair]]:
     return [groups[key] for key in sorted(groups)]
 
 
-def clusters(pairs: list[Pair], stated: set[int]) -> list[Population]:
-    """The main population (best-supported N) and further ones that at least MIN_CLUSTER_SUPPORT figures fit."""
+def clusters(pairs: list[Pair], stated: set[int], everything: list[Pair] | None = None) -> list[Population]:
+    """The main population (best-supported N) and further ones that at least MIN_CLUSTER_SUPPORT figures fit.
+    A leftover figure may find its population among ``everything`` (all groups of the abstract): the
+    second mention of "disease control" in another subgroup shares that subgroup's N with its first."""
     main = best_size(pairs, stated)
     found = [main]
     rest = [pair for pair in pairs if pair not in main.support]
@@ -223,27 +255,57 @@ def clusters(pairs: list[Pair], stated: set[int]) -> list[Population]:
             break
         found.append(population)
         rest = [pair for pair in rest if pair not in population.support]
+    known = tuple(population.size for population in found if population.size is not None)
     for pair in rest:
-        alternative = other_population(pair, pairs, stated)
+        alternative = other_population(pair, everything if everything is not None else pairs, stated, known)
+        if alternative is None and pair.precise and not well_supported(nearest(pair, found)):
+            # a figure that pins its own N ('12 (18.2%)': 66 only) against a population that one precise
+            # figure supports ('18 (27.7%)': 65 only): two figures disagree and nothing says which is wrong
+            alternative = Population(fitting_sizes(pair)[0], [pair])
         if alternative is not None:
             found.append(alternative)
     return found
 
 
-def other_population(pair: Pair, pairs: list[Pair], stated: set[int]) -> Population | None:
+def well_supported(population: Population) -> bool:
+    """Whether a population outweighs one precise figure that disagrees with it: two precise figures, or
+    three of any kind, fit it."""
+    return sum(pair.precise for pair in population.support) >= 2 or len(population.support) >= 3
+
+
+def nearest(pair: Pair, populations: list[Population]) -> Population:
+    """The population whose N is nearest the N a count's own ratio implies; the first (main) one otherwise."""
+    sized = [population for population in populations if population.size]
+    if not pair.n or pair.scaled <= 0 or not sized:
+        return populations[0]
+    implied = pair.unit * pair.n / pair.scaled
+    return min(sized, key=lambda population: (abs(math.log(population.size / implied)), sized.index(population)))
+
+
+def other_population(pair: Pair, pairs: list[Pair], stated: set[int], found: tuple[int, ...] = ()) -> Population | None:
     """An N that this leftover figure fits together with at least MIN_CLUSTER_SUPPORT other specific figures,
     whichever population those belong to: then the figure may well be one of a population the text does
     not separate (an arm whose figures also fit the whole trial's N), and it is not judged as a slip.
-    (The 12 [10%] of a control arm of 126 among figures that fit 128 as well.)"""
+    (The 12 [10%] of a control arm of 126 among figures that fit 128 as well.)
+
+    The populations already ``found`` are not tried again (the figure did not fit one under the rounding
+    its figures show). And where such a population's N is a size the text states and N is not, figures
+    that fit both are no evidence for N: at least one of them must fit N and not that population's N. Else any slip of a 0-decimal figure would
+    find a neighbouring N (157 for "113 (72%)" among figures of a stated 155) that excuses it."""
     best: tuple[int, bool, int] | None = None
     chosen = None
     for size in candidates([pair], stated):
-        if not (pair.informative(size) and fits(pair, size)):
-            continue
+        if size in found or not (pair.informative(size) and fits(pair, size)):
+            continue  # the main N is judged by the shapes, under the convention the main figures show
         others = [other for other in pairs
                   if other is not pair and other.specific and other.informative(size) and fits(other, size)]
         key = (len(others), size in stated, -size)
-        if len(others) >= MIN_CLUSTER_SUPPORT and (best is None or key > best):
+        # two precise figures (this one and another) agreeing on one N are a population of their own:
+        # "7.1% (3 patients)" and "73.8% (31 patients)" of a subgroup of 42
+        enough = len(others) >= MIN_CLUSTER_SUPPORT or (pair.precise and any(other.precise for other in others))
+        if size not in stated and any(known in stated and all(fits(other, known) for other in others) for known in found):
+            enough = False
+        if enough and (best is None or key > best):
             best, chosen = key, Population(size, [pair, *others])
     return chosen
 
@@ -257,17 +319,20 @@ def add_inferred_denominators(graph: Graph, record: TrialAbstract, base: URIRef,
     graph.add((activity, RDF.type, PROV.Activity))
     graph.add((activity, PROV.wasAssociatedWith, agent))
     stated = stated_sizes(record)
+    everything = [pair for pairs in groups for pair in pairs]
     linked: set[URIRef] = set()
     count = 0
     for pairs in groups:
         nodes = []
-        for population in clusters(pairs, stated):
+        for population in clusters(pairs, stated, everything):
             node = URIRef(f"{base}/inferred_denominator/{count}")
             count += 1
-            nodes.append(node)
+            nodes.append((node, population.size))
             graph.add((node, RDF.type, KG.InferredDenominator))
             graph.add((node, PROV.wasGeneratedBy, activity))
             graph.add((node, KG.supportCount, Literal(len(population.support), datatype=XSD.integer)))
+            precise = sum(pair.precise for pair in population.support)
+            graph.add((node, KG.preciseSupportCount, Literal(precise, datatype=XSD.integer)))
             if population.size is not None:
                 graph.add((node, KG.size, Literal(population.size, datatype=XSD.integer)))
             if population.convention is not None:
@@ -279,5 +344,13 @@ def add_inferred_denominators(graph: Graph, record: TrialAbstract, base: URIRef,
                     linked.add(pair.iri)
         for pair in pairs:
             if pair.iri not in linked:
-                graph.add((pair.iri, KG.inferredDenominator, nodes[0]))
+                graph.add((pair.iri, KG.inferredDenominator, nearest_population(pair, nodes)))
                 linked.add(pair.iri)
+
+
+def nearest_population(pair: Pair, nodes: list[tuple[URIRef, int | None]]) -> URIRef:
+    """The population a figure that fits none is judged against: the main one, or for a count the one
+    whose N is nearest the N its own ratio implies (113 (72%) implies about 157: the group of 155, not an
+    arm of 76 that it could not even be a share of)."""
+    populations = [Population(size, []) for _, size in nodes]
+    return nodes[populations.index(nearest(pair, populations))][0]

@@ -144,6 +144,7 @@ class KG(DefinedNamespace):
     percentage: URIRef
     percentageDecimals: URIRef
     phase: URIRef
+    preciseSupportCount: URIRef
     priorTherapies: URIRef
     progressiveDiseaseCount: URIRef
     property: URIRef

@@ -11,11 +11,31 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.engine import Fact, RuleComponent, overlaps, sentence_bounds, sentence_of
+from extractors.engine import Fact, Part, PatternRow, RuleComponent, group_parts, overlaps, sentence_bounds, sentence_of
 
 RESULTS_HEADER = re.compile(r"\b(?:results|findings)\s*:", re.IGNORECASE)
 # An 'n (x%)' already read as an adverse event, a response or a DLT is not a baseline count.
 EXPLAINED_ELSEWHERE = ("kg_adverse_events", "kg_recist", "kg_dlt")
+# Rows that read a bare 'n (x%)' with no word of its own to say what n counts: the number before the
+# bracket must be a count of patients, not a grade, a level, a day or the end of a range ('grade 3 (15%)',
+# 'ECOG PS 1 (60%)', 'cohort 2 (40%)', '>= 2 (30%)', '1 or 2 (45%)').
+BARE_ROWS = frozenset({"count-n-pct-bare"})
+CATEGORY_WORD = (r"\b(?:grades?|gr|g|stages?|ps|ecog|kps|cohorts?|levels?|dl|arms?|parts?|phases?|days?|d|cycles?|c|"
+                 r"weeks?|w|months?|years?|yrs?|doses?|scores?|lines?|types?|class|steps?|versions?|v|criteria|tier|"
+                 r"group|no|nos?|number|figure|fig|table|ver|cd|il|hla|her|brca|exon|chromosome)\.?")
+NOT_A_COUNT_BEFORE = re.compile(
+    r"(?:" + CATEGORY_WORD + r"|[<>\u2265\u2264\u00b1~+]|\d[\s\u00a0]*(?:or|and|to|-|\u2013|/|,)"
+    # the next of a list of categories: 'ECOG 1 (60%) or 2 (40%)'
+    r"|" + CATEGORY_WORD + r"[\s\u00a0]*\d+[\s\u00a0]*[(\[][^()\[\]]{0,30}[)\]][\s\u00a0]*(?:,|or|and)"
+    r")[\s\u00a0]*$", re.IGNORECASE)
+DESIGNATION_BEFORE = re.compile(r"\b[A-Z][A-Z0-9-]*[A-Z][A-Za-z0-9-]*[\s\u00a0]*$")  # case-sensitive: an acronym
+THE_N_OF_A_FIGURE = re.compile(r"(?:\d|\b[a-z]+)[\s\u00a0]+(?:out[\s\u00a0]+)?of[\s\u00a0]+(?:the[\s\u00a0]+|all[\s\u00a0]+)?$",
+                               re.IGNORECASE)
+LABEL_BEFORE = re.compile(r"[A-Za-z][^.;:()\[\]]{2,60}?(?=[\s\u00a0,]*(?:in|of|among|were|was|had|:|=)?[\s\u00a0]*$)",
+                          re.IGNORECASE)
+LABEL_AFTER = re.compile(r"[\s\u00a0]*(?P<what>[A-Za-z][^.;:()\[\]\d]{2,60}?)(?=[\s\u00a0]*(?:[.;:(),\[]|$))")
+NO_LABEL = frozenset({"and", "or", "vs", "versus", "was", "were", "in", "of", "had", "with", "respectively"})
+NUMERIC_ROLES = ("n", "N", "pct")
 
 
 class PopulationCounter(RuleComponent):
@@ -47,9 +67,50 @@ class PopulationCounter(RuleComponent):
                 kept.append(fact)
         kept.extend(best.values())
         explained = [(span.start_char, span.end_char) for key in EXPLAINED_ELSEWHERE for span in doc.spans.get(key, [])]
-        kept = [fact for fact in kept
-                if fact.kind != "count" or not overlaps(fact.parts[0].start, fact.parts[-1].end, explained)]
+        kept = [fact for fact in kept if fact.kind != "count" or not explained_count(fact, explained)]
         return self.parts_near_enrolment(doc, kept, best.get("enrolled"))
+
+    def resolve(self, doc: Doc, row: PatternRow, match: re.Match[str]) -> list[Fact]:
+        """A count fact needs a label: the words after its figure, else the words before it in its clause."""
+        if row.label != "count":
+            return super().resolve(doc, row, match)
+        parts = group_parts(match)
+        n_start = match.start("n")
+        if row.id in BARE_ROWS and NOT_A_COUNT_BEFORE.search(self.text, max(0, match.start() - 60), match.start()):
+            return []
+        if row.id in BARE_ROWS and DESIGNATION_BEFORE.search(self.text, max(0, n_start - 20), n_start):
+            return []  # 'HPV 31 (79.1%, 95% CI ...)', 'FEC 75 (44.7%)': a name, not a count
+        if THE_N_OF_A_FIGURE.search(self.text, max(0, n_start - 30), n_start):
+            return []  # '26 of 67 (39%)': 67 is the N of a figure another row reads, never a count
+        if not any(part.role == "what" for part in parts):
+            label = self.label_before(match.start()) or self.label_after(match.end())
+            if label is None:
+                return []
+            parts.append(label)
+        return [Fact(row.label, row.id, tuple(parts))]
+
+    def label_before(self, position: int) -> Part | None:
+        """The words before a figure in its clause ('fatigue and anemia in' 1 pt each (2.1%)), as its label."""
+        bounds = sentence_bounds(self.text)
+        start = max(sentence_of(bounds, position)[0], position - 80)
+        window = self.text[start:position]
+        cut = max(window.rfind(mark) for mark in ".;()[],")
+        offset = start + cut + 1
+        match = LABEL_BEFORE.search(self.text, offset, position)
+        if match is None or match.group().strip().lower() in NO_LABEL:
+            # '... at 9 months (17 of 22 [77%] vs ...)': the words before the bracket
+            bracket = self.text.rfind("(", start, position)
+            if bracket <= start:
+                return None
+            return self.label_before(bracket)
+        return Part("what", match.start(), match.end())
+
+    def label_after(self, position: int) -> Part | None:
+        """The words after a figure up to the clause's end ('Four (2.1%)' and three ... died), as its label."""
+        match = LABEL_AFTER.match(self.text, position)
+        if match is None or match.group("what").strip().lower() in NO_LABEL:
+            return None
+        return Part("what", match.start("what"), match.end("what"))
 
     def parts_near_enrolment(self, doc: Doc, facts: list[Fact], enrolled: Fact | None) -> list[Fact]:
         """An enrolment split counts only in the sentence that states the total."""
@@ -59,6 +120,13 @@ class PopulationCounter(RuleComponent):
         sentence = sentence_of(bounds, enrolled.parts[0].start)
         return [fact for fact in facts
                 if fact.kind != "part" or sentence[0] <= fact.parts[0].start < sentence[1]]
+
+
+def explained_count(fact: Fact, explained: list[tuple[int, int]]) -> bool:
+    """Whether a count's n and percentage were both already read as an adverse event, a response or a DLT
+    (a rate read without its count, '32.2% (19 patients)', leaves the pair to the count)."""
+    numbers = [part for part in fact.parts if part.role in NUMERIC_ROLES and part.role != "N"]
+    return bool(numbers) and all(overlaps(part.start, part.end, explained) for part in numbers)
 
 
 @Language.factory("kg_population", assigns=["doc.spans"], requires=[], default_config={})

@@ -425,3 +425,31 @@ def test_figures_written_n_equals_in_their_own_bracket():
                          "(n = 5, 12.5%) and anemia (n = 3, 7.5%).")["ae"]
     assert [(f["term"], f["grade"], f["pct"], f["n"]) for f in figures] == [
         ("any", ">=3", 30, 12), ("neutropenia", ">=3", 12.5, 5), ("anemia", ">=3", 7.5, 3)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # bare n (x%) whose N the text leaves implicit (issue 5: the shapes infer it)
+    ("Seven patients (14%) discontinued treatment.", [(7, 14, None)]),
+    ("Four (2.1%) and three (3.1%) patients died in the two arms, respectively.", [(4, 2.1, None), (3, 3.1, None)]),
+    ("In the subgroup with melanoma, 32.2% (19 patients) had disease control.", [(19, 32.2, None)]),
+    ("Deaths: 4 (8%).", [(4, 8, None)]),
+    # the N in a bracket with a confidence interval, or after the bracket
+    ("Fourteen of 36 (39%; 95% CI, 23% to 55%) assessable patients had a response.", [(14, 39, 36)]),
+    ("Responses were seen in 26 (36%) of 73 patients.", [(26, 36, 73)]),
+    ("One patient (1 of 22; 4.5%) had a transient rise in bilirubin.", [(1, 4.5, 22)]),
+    ("Target inhibition was seen in 75% pts (9/12).", [(9, 75, 12)]),
+    # the N of 'n of N (x%)' is never a count of its own
+    ("Of the cohort, 26 of 67 (39%) had a KRAS mutation.", [(26, 39, 67)]),
+    ("Responses at 9 months (17 of 22 [77%] vs 12 of 26 [46%]) favoured the combination.", [(17, 77, 22), (12, 46, 26)]),
+])
+def test_bare_and_bracketed_count_figures(text, expected):
+    record = extract_one(Abstract(id="case", text=text))
+    found = [(c.n.value, c.pct.value, c.denominator.value if c.denominator is not None else None) for c in record.counts]
+    assert found == expected
+
+
+@pytest.mark.parametrize("text", ["Performance status was ECOG 1 (60%) or 2 (40%).",
+                                  "Most patients were in cohort 2 (45%).",
+                                  "Patients had received 1 or 2 (70%) prior lines."])
+def test_a_category_number_before_a_percentage_is_no_count(text):
+    assert extract_one(Abstract(id="case", text=text)).counts == []

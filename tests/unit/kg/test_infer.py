@@ -97,3 +97,45 @@ def test_infer_a_term_reported_twice_is_judged_in_its_own_group():
     assert first != second
     assert graph.value(first, KG.size).toPython() == 202
     assert {graph.value(URIRef(f"{base}/ae/{i}"), KG.inferredDenominator) for i in (2, 4, 6)} == {second}
+
+
+@pytest.mark.parametrize("n, pct, expected", [
+    (73, "56.6", True),    # only 73/129
+    (31, "79", True),      # only 31/39
+    (4, "4", False),       # 4/89 ... 4/114
+    (144, "72", False),    # 144/198 ... 144/201
+    (None, "43.59", False),
+])
+def test_infer_a_precise_figure_fits_at_most_two_sizes(n, pct, expected):
+    assert pair(n, pct).precise is expected
+
+
+def test_infer_two_precise_figures_of_a_subgroup_are_a_population_of_their_own():
+    # Arrange: "73 (56.6%) had AEs, 15 (11.6%) grade 3-4" of 129; a subgroup of 42 (never stated) with
+    # "7.1% (3 patients) responded" in one group and "73.8% (31 patients)" in another (a repeated label)
+    main = [pair(73, "56.6"), pair(15, "11.6"), pair(3, "7.1")]
+    other_group = [pair(31, "73.8")]
+    # Act
+    found = clusters(main, stated={129}, everything=main + other_group)
+    # Assert: the leftover 3 (7.1%) gets the subgroup's N, so no shape judges it against 129
+    assert [(c.size, len(c.support)) for c in found] == [(129, 2), (42, 2)]
+
+
+def test_infer_graph_records_how_many_supporting_figures_pin_n_down():
+    treated = extracted(129, rule=TREATED_POPULATION_RULE)
+    record = TrialAbstract(id="p", enrolled=extracted(129), counts=[
+        CountFigure(what=extracted("any ae"), n=extracted(73), pct=extracted(56.6, "56.6"), denominator=treated),
+        CountFigure(what=extracted("men"), n=extracted(4), pct=extracted(3, "3"), denominator=treated)])
+    graph = record_graph(record)
+    node = URIRef(f"{abstract_iri('p')}/inferred_denominator/0")
+    assert graph.value(node, KG.supportCount).toPython() == 2
+    assert graph.value(node, KG.preciseSupportCount).toPython() == 1
+
+
+def test_infer_a_precise_figure_against_one_precise_figure_keeps_its_own_n():
+    # Arrange: "18 patients (27.7%) in arm A and 12 (18.2%) in arm B": 65 and 66, only 65 stated
+    pairs = [pair(18, "27.7"), pair(12, "18.2")]
+    # Act
+    found = clusters(pairs, stated={65})
+    # Assert: one figure against one, nothing says which is wrong: each keeps the N it pins down
+    assert [(c.size, [p.n for p in c.support]) for c in found] == [(65, [18]), (66, [12])]
