@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span
 
 from extractors import SPAN_KEYS
 from extractors.adverse_events.component import is_all_events
-from extractors.engine import doc_text, iter_facts, sentence_bounds, sentence_of
+from extractors.engine import background_end, doc_text, iter_facts, sentence_bounds, sentence_of
 from extractors.parsing import (
     canonical_unit,
     parse_date,
@@ -285,6 +285,8 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
         bounds = sentence_bounds(doc_text(text_doc))
         own = {sentence_of(bounds, p.start) for p in phases if p.rule == OWN_PHASE_RULE}
         phases = [p for p in phases if sentence_of(bounds, p.start) in own]
+    elif any(p.start >= background_end(doc_text(text_doc)) for p in phases):
+        phases = [p for p in phases if p.start >= background_end(doc_text(text_doc))]
     phases = unique(phases, key=lambda e: e.value)
     designs = unique((f.value("design", f.kind.split("/", 1)[1]) for f in kind("design")), key=lambda e: e.value)
     enrolled = first(f.number("n", integer=True) for f in kind("enrolled"))

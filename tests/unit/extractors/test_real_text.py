@@ -453,3 +453,9 @@ def test_bare_and_bracketed_count_figures(text, expected):
                                   "Patients had received 1 or 2 (70%) prior lines."])
 def test_a_category_number_before_a_percentage_is_no_count(text):
     assert extract_one(Abstract(id="case", text=text)).counts == []
+
+
+def test_phases_named_in_a_background_section_are_earlier_trials():
+    summary = summary_of("BACKGROUND: Zorvatinib was active in the phase 1-1b part of a phase 1-2 study. "
+                         "METHODS: In a registrational phase 2 cohort, we gave zorvatinib 600 mg twice daily.")
+    assert summary["phases"] == ["2"]
