@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from spacy.tokens import Doc, Span
 
+from extractors.prefilter import Prefiltered
 from kg.errors import PatternFileError
 
 MACRO = re.compile(r"<<([A-Z_]+)>>")
@@ -306,8 +307,9 @@ def iter_facts(doc: Doc, key: str) -> Iterator[tuple[str, str, dict[str, list[Sp
         yield fact_key.split("#", 1)[0], rules[fact_key], roles
 
 
-def regex_rows(rows: list[PatternRow]) -> list[tuple[PatternRow, re.Pattern[str]]]:
-    return [(row, compile_regex(row.pattern)) for row in rows if isinstance(row.pattern, str)]
+def regex_rows(rows: list[PatternRow]) -> list[tuple[PatternRow, Prefiltered]]:
+    """Each regex row with its compiled pattern, prefiltered by the words the pattern itself requires."""
+    return [(row, Prefiltered(compile_regex(row.pattern))) for row in rows if isinstance(row.pattern, str)]
 
 
 def overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
