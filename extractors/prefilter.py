@@ -237,21 +237,41 @@ def plan_for(pattern: str, flags: int) -> Plan | None:
 
 # Non-ASCII characters that re.IGNORECASE matches to an ASCII letter; folded to that letter so the
 # folded text has the same length and holds a required word wherever the pattern could match it.
-_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+IGNORECASE_LOOKALIKES = "\u0130\u0131\u017f\u212a"
+_FOLD = str.maketrans(dict(zip(IGNORECASE_LOOKALIKES, "iisk")))
+_LOOKALIKE = re.compile(f"[{IGNORECASE_LOOKALIKES}]")
 
 
 class TextIndex:
     """A text folded to lower case (same length), and where each required word occurs in it."""
 
     def __init__(self, text: str):
-        folded = text.lower() if text.isascii() else text.translate(_FOLD).lower()
-        if len(folded) != len(text):  # a character whose lower case is longer: fold ASCII letters only
+        folded = text.lower()
+        if len(folded) != len(text) or (not text.isascii() and _LOOKALIKE.search(text)):
+            # Rare: a look-alike, or a character whose lower case is longer ('\u0130'): fold one by one.
             folded = "".join(c.lower() if c.isascii() else c for c in text.translate(_FOLD))
         self.folded = folded
+        # Per word (its spellings): in the text at all, how often, and where. Rows share words, so each
+        # is computed once per text, and only as far as some row needs it.
+        self.found: dict[frozenset[str], bool] = {}
+        self.counts: dict[frozenset[str], int] = {}
         self.positions: dict[frozenset[str], list[int]] = {}
 
+    def present(self, spellings: frozenset[str]) -> bool:
+        found = self.found.get(spellings)
+        if found is None:
+            folded = self.folded
+            found = self.found[spellings] = any(spelling in folded for spelling in spellings)
+        return found
+
+    def count(self, spellings: frozenset[str]) -> int:
+        count = self.counts.get(spellings)
+        if count is None:
+            count = self.counts[spellings] = sum(map(self.folded.count, spellings))
+        return count
+
     def occurrences(self, spellings: frozenset[str]) -> list[int]:
-        """Sorted start offsets of every spelling of a word (rows share words, so each is looked up once)."""
+        """Sorted start offsets of every spelling of a word."""
         found = self.positions.get(spellings)
         if found is None:
             found, find = [], self.folded.find
@@ -306,30 +326,40 @@ class Prefiltered:
         if not self.required or length < MIN_INDEXED_LENGTH or pos >= endpos:
             return self.pattern.finditer(string, pos, endpos)
         index = text_index(string)
+        whole = pos == 0 and endpos == length
         for spellings, first, _, shortest in self.required:
+            if whole:
+                if not index.present(spellings):
+                    return iter(())  # a required word is missing: no match anywhere
+                continue
             found = index.occurrences(spellings)
             at = bisect.bisect_left(found, pos + first)
             if at == len(found) or found[at] > endpos - shortest:
-                return iter(())  # a required word is missing: no match anywhere
-        windows = self.windows(index, pos, endpos)
+                return iter(())
+        windows = self.windows(index, pos, endpos, whole)
         if windows is None:
             return self.pattern.finditer(string, pos, endpos)
         return self.scan(string, windows, endpos)
 
-    def windows(self, index: TextIndex, pos: int, endpos: int) -> list[tuple[int, int]] | None:
+    def windows(self, index: TextIndex, pos: int, endpos: int, whole: bool) -> list[tuple[int, int]] | None:
         """The start positions worth trying, as merged [first, last] ranges; None when a plain scan is cheaper."""
         best, best_cost = None, (endpos - pos) * MAX_WINDOW_SHARE
         per_position = self.plan.reach is None  # one match() per start position, else one search() per window
-        for spellings, first, last, shortest in self.anchors:
-            found = index.occurrences(spellings)
-            count = bisect.bisect_right(found, endpos - shortest) - bisect.bisect_left(found, pos + first)
+        for anchor in self.anchors:
+            spellings, first, last, shortest = anchor
+            if whole:
+                count = index.count(spellings)
+            else:
+                found = index.occurrences(spellings)
+                count = bisect.bisect_right(found, endpos - shortest) - bisect.bisect_left(found, pos + first)
             spread = last - first + 1
             cost = count * spread * CALL_COST if per_position else count * (spread + CALL_COST)
             if cost < best_cost:
-                best, best_cost = (found, first, last, shortest), cost
+                best, best_cost = anchor, cost
         if best is None:
             return None
-        found, first, last, shortest = best
+        spellings, first, last, shortest = best
+        found = index.occurrences(spellings)
         windows: list[tuple[int, int]] = []
         for at in found[bisect.bisect_left(found, pos + first):bisect.bisect_right(found, endpos - shortest)]:
             start, end = max(pos, at - last), min(endpos - 1, at - first)

@@ -99,3 +99,35 @@ def test_every_row_matches_as_the_plain_regex_on_corpus_texts():
     for text in texts:
         for _, pattern in ROWS:
             same_matches(pattern, text)
+
+
+# --- alternations grouped by first letter -----------------------------------------------------------
+
+WORDS = ["cisplatin", "cis", "Carboplatin", "5-FU", "\u00b5-opioid", "\u03bcg-dose", "stereotactic", "SBRT", "sbrt boost",
+         "irinotecan", "kinase", "x"]
+PROSE = ("Cisplatin and CIS were given; \u017ftereotactic SBRT boost, \u0130rinotecan, \u212ainase, 5-FU, \u039c-opioid "
+         "(\u00b5-opioid), \u03bcg-dose; carboplatinum cisx sbrt-x x.")
+
+
+@pytest.mark.parametrize("words", [WORDS, sorted(WORDS, key=len, reverse=True), WORDS[:4]])
+def test_words_regex_matches_what_the_flat_alternation_matches(words):
+    from extractors.engine import words_regex
+
+    flat = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, words)) + r")(?![\w-])", re.IGNORECASE)
+    grouped = re.compile(r"(?<![\w-])" + words_regex(words) + r"(?![\w-])", re.IGNORECASE)
+    for text in (PROSE, PROSE.upper(), PROSE.lower(), " ".join(words)):
+        assert [m.span() for m in grouped.finditer(text)] == [m.span() for m in flat.finditer(text)]
+
+
+def test_number_words_match_whole_in_any_case():
+    from extractors.engine import compile_regex, number_words
+    from extractors.parsing import parse_number
+
+    pattern = compile_regex(r"<<NUMWORD>>")
+    for word, value in list(number_words().items()) + [("two hundred and five", 205), ("Nine-hundred ninety-nine", 999)]:
+        for written in (word, word.upper(), word.title(), word.replace("s", "\u017f")):
+            match = pattern.fullmatch(written)
+            assert match is not None, written
+            assert parse_number(written.replace("\u017f", "s")) == value
+    assert [m.group() for m in pattern.finditer("someone often took tenth; Forty-one, ten and Two hundred")] == \
+        ["Forty-one", "ten", "Two hundred"]
