@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from spacy.tokens import Doc, Span
 
+from extractors.prefilter import IGNORECASE_LOOKALIKES, Prefiltered
 from kg.errors import PatternFileError
 
 MACRO = re.compile(r"<<([A-Z_]+)>>")
@@ -134,19 +135,62 @@ def number_words() -> dict[str, int]:
 
 
 def number_word_regex() -> str:
-    """Number words 0-99 as one compact alternation: tens with an optional unit, then the small words.
+    """Number words 0-999 ('forty-one', 'two hundred and five') as one alternation, in any case.
 
-    A cheap look-ahead on the first letter keeps the alternation from being tried at every position.
+    A cheap look-ahead on the first letter keeps the alternation from being tried at most positions, and
+    the alternatives are grouped by first letter (see ``by_first_letter``).
     """
     table = data_json("extractors.lexical", "number_words.json")
     small = sorted(table["units"], key=len, reverse=True)
     units = sorted((w for w, v in table["units"].items() if 1 <= v <= 9), key=len, reverse=True)
     tens = sorted(table["tens"], key=len, reverse=True)
-    initials = "".join(sorted({w[0] for w in list(table["units"]) + tens} | {w[0].upper() for w in list(table["units"]) + tens}))
+    initials = "".join(sorted({w[0] for w in list(table["units"]) + tens}))
     below_hundred = (r"(?:(?:" + "|".join(tens) + r")(?:[- \u2010\u2013](?:" + "|".join(units) + r"))?|"
                      + "|".join(small) + r")")
-    hundreds = r"(?:" + "|".join(units) + r")[- ]" + table["hundred"] + r"(?:[- ](?:and[- ])?" + below_hundred + r")?"
-    return r"\b(?=[" + initials + r"])(?:" + hundreds + "|" + below_hundred + r")\b"
+    # In the order one flat alternation tries them: hundreds, then tens with an optional unit, then small words.
+    alternatives = ([(unit, r"[- ]" + table["hundred"] + r"(?:[- ](?:and[- ])?" + below_hundred + r")?") for unit in units]
+                    + [(ten, r"(?:[- \u2010\u2013](?:" + "|".join(units) + r"))?") for ten in tens]
+                    + [(word, "") for word in small])
+    return (r"(?i:\b(?=[" + initials + r"])"
+            + by_first_letter([(word[0], re.escape(word[1:]) + tail) for word, tail in alternatives]) + r"\b)")
+
+
+def words_regex(words: Iterable[str]) -> str:
+    """Literal words as one case-insensitive alternation, tried in the given order (put longer words first)."""
+    return by_first_letter([(word[0], re.escape(word[1:])) for word in words if word])
+
+
+def by_first_letter(alternatives: list[tuple[str, str]]) -> str:
+    """``(?i:(?:...|...))`` of alternatives given as (first character, regex of the rest), in the given order.
+
+    Case-insensitive literals make re enter every alternative at every position it tries; so the
+    alternatives are grouped by their first character, and a group of an ASCII letter opens on a
+    case-sensitive class of every character re.IGNORECASE matches to it ('(?-i:[Ss\u017f])'), which re
+    tests in one step. Alternatives of different first letters never match at the same position, and
+    each group keeps its alternatives' order, so the alternation matches exactly what the flat one does.
+    """
+    if any(first in IGNORECASE_LOOKALIKES for first, _ in alternatives):
+        return "(?i:(?:" + "|".join(re.escape(first) + rest for first, rest in alternatives) + "))"
+    groups: dict[str, list[str]] = {}
+    for first, rest in alternatives:
+        # Characters outside ASCII may match each other case-insensitively ('\u00b5', '\u03bc'): one group, as written.
+        key = first.lower() if first.isascii() else ""
+        groups.setdefault(key, []).append(re.escape(first) + rest if key == "" else rest)
+    branches = []
+    for key, rests in groups.items():
+        if key == "":
+            branches.append("(?:" + "|".join(rests) + ")")
+        else:
+            spellings = "".join(re.escape(c) for c in sorted(ignorecase_spellings(key)))
+            branches.append(f"(?-i:[{spellings}])(?:" + "|".join(rests) + ")")
+    return "(?i:(?:" + "|".join(branches) + "))"
+
+
+def ignorecase_spellings(char: str) -> set[str]:
+    """The characters re.IGNORECASE matches to an ASCII character: its two cases and, for 's', 'i' and 'k',
+    the non-ASCII look-alikes ('\u017f', '\u0131', '\u0130', '\u212a')."""
+    candidates = {char.lower(), char.upper()} | set(IGNORECASE_LOOKALIKES)
+    return {c for c in candidates if re.fullmatch(re.escape(char), c, re.IGNORECASE)}
 
 
 # --- units ------------------------------------------------------------------------------------
@@ -316,8 +360,9 @@ def iter_facts(doc: Doc, key: str) -> Iterator[tuple[str, str, dict[str, list[Sp
         yield fact_key.split("#", 1)[0], rules[fact_key], roles
 
 
-def regex_rows(rows: list[PatternRow]) -> list[tuple[PatternRow, re.Pattern[str]]]:
-    return [(row, compile_regex(row.pattern)) for row in rows if isinstance(row.pattern, str)]
+def regex_rows(rows: list[PatternRow]) -> list[tuple[PatternRow, Prefiltered]]:
+    """Each regex row with its compiled pattern, prefiltered by the words the pattern itself requires."""
+    return [(row, Prefiltered(compile_regex(row.pattern))) for row in rows if isinstance(row.pattern, str)]
 
 
 def overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:

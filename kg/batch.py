@@ -128,11 +128,12 @@ def warm() -> None:
 
 
 def new_pool(jobs: int) -> ProcessPoolExecutor:
-    # forkserver: workers fork from a clean server process that has imported kg and spaCy once, so
-    # they start fast without inheriting the parent's threads (a progress bar's monitor) or its locks.
+    # forkserver: workers fork from a clean server process that has imported kg and spaCy and built the
+    # pipeline once (kg.worker), so they start at once without inheriting the parent's threads (a
+    # progress bar's monitor) or its locks.
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["kg.batch", "extractors"])
+        context.set_forkserver_preload(["kg.batch", "extractors", "kg.worker"])
     else:
         context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=warm)

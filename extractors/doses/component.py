@@ -14,7 +14,8 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.engine import Fact, Part, PatternRow, RuleComponent, canonical_unit, data_tsv, sentence_bounds, sentence_of
+from extractors.engine import (Fact, Part, PatternRow, RuleComponent, canonical_unit, data_tsv, sentence_bounds, sentence_of,
+                               words_regex)
 
 VALUE = re.compile(r"\d{1,3}(?:,\d{3})+(?![\d.,])|\d+(?:[.\u00b7]\d+)?")
 BEFORE_WINDOW = 120
@@ -27,7 +28,7 @@ COORDINATION = re.compile(r"\)?(?:\s*\([^()]{1,15}\))?\s*(?:,|\band\b|\bor\b|,\s
 @functools.cache
 def radiation_regex() -> re.Pattern[str]:
     names = sorted((row["name"] for row in data_tsv("extractors.doses", "radiation.tsv")), key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])", re.IGNORECASE)
+    return re.compile(r"(?<![\w-])" + words_regex(names) + r"(?![\w-])", re.IGNORECASE)
 
 
 def main_drug(doc: Doc) -> tuple[int, int] | None:

@@ -15,7 +15,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.engine import data_tsv, doc_text, load_patterns, regex_rows
+from extractors.engine import data_tsv, doc_text, load_patterns, regex_rows, words_regex
 
 PACKAGE = "extractors.drugs"
 SPAN_KEY = "kg_drugs"
@@ -38,7 +38,7 @@ def stem_regex() -> re.Pattern[str]:
 @functools.cache
 def lexicon_regex() -> re.Pattern[str]:
     names = sorted((row["name"] for row in data_tsv(PACKAGE, "lexicon.tsv")), key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])", re.IGNORECASE)
+    return re.compile(r"(?<![\w-])" + words_regex(names) + r"(?![\w-])", re.IGNORECASE)
 
 
 def key(name: str) -> str:

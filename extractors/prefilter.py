@@ -1,0 +1,397 @@
+"""Literal prefilters derived from each regex: run a pattern only where a match can start.
+
+Python's ``re`` tries a pattern at every position of the text, and most rows begin with a look-behind
+or an alternation that it cannot skip over quickly. Yet almost every row needs some plain words
+('evaluable', 'median', '%', 'dose-limiting'...) within a known distance of the match start. This module
+reads those words out of the compiled pattern itself (so a row added tomorrow gets its prefilter too),
+and ``Prefiltered.finditer`` then
+
+* returns nothing when the text lacks every spelling of one required word, and
+* otherwise runs the regex only from start positions that the rarest required word allows, with an
+  ``endpos`` far enough past each window that the engine sees exactly what it sees on the whole text.
+
+The matches are those of ``pattern.finditer`` on the whole text, in the same order: a start position is
+skipped only when no match can start there, and the engine's result at a start position depends only
+on the characters it examines (look-behinds see before ``pos``; ``endpos`` is set past the last
+character any path of the pattern can examine, look-aheads included).
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+try:  # the stdlib's regex parser; without it every pattern simply runs unfiltered
+    from re import _constants as sre
+    from re import _parser as sre_parse
+except ImportError:  # pragma: no cover (Python moved its internals)
+    sre = sre_parse = None
+
+# A text shorter than this is scanned whole: indexing it would cost more than the scan.
+MIN_INDEXED_LENGTH = 200
+# Alternative spellings kept per required word ('randomi[sz]ed' is two); more would cost more than it saves.
+MAX_SPELLINGS = 24
+# Required words kept per pattern, the longest first.
+MAX_WORDS = 4
+# Windowed scanning pays when it costs less than this share of a plain scan of the text.
+MAX_WINDOW_SHARE = 0.5
+# A match() or search() call costs about as much as trying a pattern at this many positions.
+CALL_COST = 12
+# An anchor word may sit anywhere within this many characters of the match start.
+MAX_ANCHOR_SPREAD = 160
+
+
+@dataclass(frozen=True)
+class Word:
+    """A required literal: one of ``spellings`` (lower case) occurs in every match, starting between
+    ``min_offset`` and ``max_offset`` characters after the match start (``max_offset`` None: unbounded)."""
+
+    spellings: frozenset[str]
+    min_offset: int
+    max_offset: int | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    # Words every match holds: a text without one of them has no match.
+    words: tuple[Word, ...]
+    # Words within a short, known distance of the match start: where a match can start.
+    anchors: tuple[Word, ...]
+    # Characters right of a start position that any path of the pattern may examine (None: unbounded).
+    reach: int | None
+
+
+# --- reading a pattern ------------------------------------------------------------------------------
+
+
+def _unbounded(width: int) -> bool:
+    return width >= sre.MAXREPEAT
+
+
+class _Reader:
+    """Walks the parsed pattern, collecting required words with their offsets from the match start."""
+
+    def __init__(self, state):
+        self.state = state
+
+    def width(self, item) -> tuple[int, int | None]:
+        low, high = sre_parse.SubPattern(self.state, [item]).getwidth()
+        return low, None if _unbounded(high) else high
+
+    def sequence(self, items, low: int, high: int | None) -> list[Word]:
+        words: list[Word] = []
+        run: set[str] = {""}
+        run_low, run_high = low, high
+
+        def flush() -> None:
+            nonlocal run
+            if "" not in run:
+                # 'pt' in the text is implied by 'pts': keep the shortest of spellings that share a start.
+                shortest = {s for s in run if not any(s != t and s.startswith(t) for t in run)}
+                words.append(Word(frozenset(shortest), run_low, run_high))
+            run = {""}
+
+        for item in items:
+            op, av = item
+            if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+                continue  # zero width: the characters either side are still adjacent
+            strings = self.strings(item)
+            if strings is not None and len(run) * len(strings) <= MAX_SPELLINGS:
+                if run == {""}:
+                    run_low, run_high = low, high
+                run = {prefix + string for prefix in run for string in strings}
+            else:
+                flush()
+                words.extend(self.inner(op, av, low, high))
+            item_low, item_high = self.width(item)
+            low += item_low
+            high = None if high is None or item_high is None else high + item_high
+        flush()
+        return words
+
+    def strings(self, item) -> set[str] | None:
+        """Every text the item can match, lower-cased, when it is a short list of ASCII literals; else None."""
+        op, av = item
+        if op is sre.LITERAL:
+            return {chr(av).lower()} if chr(av).isascii() else None
+        if op is sre.IN:
+            if not av or any(kind is not sre.LITERAL or not chr(code).isascii() for kind, code in av):
+                return None
+            return {chr(code).lower() for _, code in av}
+        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            return {""}
+        if op is sre.SUBPATTERN:
+            return self.sequence_strings(av[-1].data)
+        if op is sre.BRANCH:
+            union: set[str] = set()
+            for alternative in av[1]:
+                strings = self.sequence_strings(alternative.data)
+                if strings is None:
+                    return None
+                union |= strings
+            return union if len(union) <= MAX_SPELLINGS else None
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and av[1] == 1:
+            strings = self.sequence_strings(av[2].data)
+            return None if strings is None else strings | ({""} if av[0] == 0 else set())
+        return None
+
+    def sequence_strings(self, items) -> set[str] | None:
+        result = {""}
+        for item in items:
+            strings = self.strings(item)
+            if strings is None or len(result) * len(strings) > MAX_SPELLINGS:
+                return None
+            result = {prefix + string for prefix in result for string in strings}
+        return result
+
+    def inner(self, op, av, low: int, high: int | None) -> list[Word]:
+        """Required words inside a group, an alternation or a repeat that must run at least once."""
+        if op is sre.SUBPATTERN:
+            return self.sequence(av[-1].data, low, high)
+        if op is sre.ATOMIC_GROUP:
+            return self.sequence(av.data, low, high)
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and av[0] >= 1:
+            return self.sequence(av[2].data, low, high)
+        if op is sre.BRANCH:
+            # Each alternative must give a word; together they give one word of all their spellings.
+            best = []
+            for alternative in av[1]:
+                found = self.sequence(alternative.data, low, high)
+                if not found:
+                    return []
+                best.append(max(found, key=strength))
+            spellings = frozenset().union(*(word.spellings for word in best))
+            if len(spellings) > MAX_SPELLINGS:
+                return []
+            highs = [word.max_offset for word in best]
+            return [Word(spellings, min(word.min_offset for word in best),
+                         None if None in highs else max(highs))]
+        return []
+
+    def lookahead_width(self, items) -> int | None:
+        """The widest look-ahead anywhere in the pattern, summed: what they may examine past the match."""
+        total = 0
+        for op, av in items:
+            children = []
+            if op in (sre.ASSERT, sre.ASSERT_NOT):
+                if av[0] == 1:
+                    high = av[1].getwidth()[1]
+                    if _unbounded(high):
+                        return None
+                    total += high
+                children = [av[1]]
+            elif op is sre.SUBPATTERN:
+                children = [av[-1]]
+            elif op is sre.ATOMIC_GROUP:
+                children = [av]
+            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+                children = [av[2]]
+            elif op is sre.BRANCH:
+                children = list(av[1])
+            elif op is sre.GROUPREF_EXISTS:
+                children = [child for child in av[1:] if child is not None]
+            for child in children:
+                inner = self.lookahead_width(child.data)
+                if inner is None:
+                    return None
+                total += inner
+        return total
+
+
+def strength(word: Word) -> tuple[int, int]:
+    """Longer spellings are rarer; fewer of them cost fewer look-ups."""
+    return min(map(len, word.spellings)), -len(word.spellings)
+
+
+def useful(word: Word) -> bool:
+    # A single letter or space is in every text; a single '%' or '=' is not.
+    return all(len(s) > 1 or not (s.isalnum() or s.isspace()) for s in word.spellings)
+
+
+@functools.cache
+def plan_for(pattern: str, flags: int) -> Plan | None:
+    if sre_parse is None or flags & re.LOCALE:
+        return None
+    try:
+        parsed = sre_parse.parse(pattern, flags)
+    except Exception:  # a pattern re compiles but this reader cannot: run it unfiltered
+        return None
+    reader = _Reader(parsed.state)
+    if parsed.getwidth()[0] == 0:
+        return None  # a pattern that can match the empty string has no required word
+    words = sorted({w for w in reader.sequence(parsed.data, 0, 0) if useful(w)}, key=strength, reverse=True)
+    if not words:
+        return None
+    high = parsed.getwidth()[1]
+    lookahead = reader.lookahead_width(parsed.data)
+    # +2: a boundary or '$' at the last position examines one character more.
+    reach = None if _unbounded(high) or lookahead is None else high + lookahead + 2
+    anchors = [w for w in words if w.max_offset is not None and w.max_offset - w.min_offset <= MAX_ANCHOR_SPREAD]
+    return Plan(tuple(words[:MAX_WORDS]), tuple(anchors[:MAX_WORDS]), reach)
+
+
+# --- the text side ----------------------------------------------------------------------------------
+
+# Non-ASCII characters that re.IGNORECASE matches to an ASCII letter; folded to that letter so the
+# folded text has the same length and holds a required word wherever the pattern could match it.
+IGNORECASE_LOOKALIKES = "\u0130\u0131\u017f\u212a"
+_FOLD = str.maketrans(dict(zip(IGNORECASE_LOOKALIKES, "iisk")))
+_LOOKALIKE = re.compile(f"[{IGNORECASE_LOOKALIKES}]")
+
+
+class TextIndex:
+    """A text folded to lower case (same length), and where each required word occurs in it."""
+
+    def __init__(self, text: str):
+        folded = text.lower()
+        if len(folded) != len(text) or (not text.isascii() and _LOOKALIKE.search(text)):
+            # Rare: a look-alike, or a character whose lower case is longer ('\u0130'): fold one by one.
+            folded = "".join(c.lower() if c.isascii() else c for c in text.translate(_FOLD))
+        self.folded = folded
+        # Per word (its spellings): in the text at all, how often, and where. Rows share words, so each
+        # is computed once per text, and only as far as some row needs it.
+        self.found: dict[frozenset[str], bool] = {}
+        self.counts: dict[frozenset[str], int] = {}
+        self.positions: dict[frozenset[str], list[int]] = {}
+
+    def present(self, spellings: frozenset[str]) -> bool:
+        found = self.found.get(spellings)
+        if found is None:
+            folded = self.folded
+            found = self.found[spellings] = any(spelling in folded for spelling in spellings)
+        return found
+
+    def count(self, spellings: frozenset[str]) -> int:
+        count = self.counts.get(spellings)
+        if count is None:
+            count = self.counts[spellings] = sum(map(self.folded.count, spellings))
+        return count
+
+    def occurrences(self, spellings: frozenset[str]) -> list[int]:
+        """Sorted start offsets of every spelling of a word."""
+        found = self.positions.get(spellings)
+        if found is None:
+            found, find = [], self.folded.find
+            for spelling in spellings:
+                at = find(spelling)
+                while at >= 0:
+                    found.append(at)
+                    at = find(spelling, at + 1)
+            found.sort()
+            self.positions[spellings] = found
+        return found
+
+
+@functools.lru_cache(maxsize=8)
+def text_index(text: str) -> TextIndex:
+    return TextIndex(text)
+
+
+class Prefiltered:
+    """A compiled pattern with the same ``finditer``/``search`` results, run only where a match can start."""
+
+    __slots__ = ("pattern", "plan", "required", "anchors")
+
+    def __init__(self, pattern: re.Pattern[str]):
+        self.pattern = pattern
+        self.plan = plan_for(pattern.pattern, pattern.flags)
+        # (spellings, first offset, last offset or None, shortest spelling): plain tuples, read on every call.
+        self.required = () if self.plan is None else tuple(
+            (w.spellings, w.min_offset, w.max_offset, min(map(len, w.spellings))) for w in self.plan.words)
+        self.anchors = () if self.plan is None else tuple(
+            (w.spellings, w.min_offset, w.max_offset, min(map(len, w.spellings))) for w in self.plan.anchors)
+
+    def __getattr__(self, name: str):
+        return getattr(self.pattern, name)
+
+    def __repr__(self) -> str:
+        return f"Prefiltered({self.pattern!r})"
+
+    def match(self, string: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        return self.pattern.match(string, pos, len(string) if endpos is None else endpos)
+
+    def fullmatch(self, string: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        return self.pattern.fullmatch(string, pos, len(string) if endpos is None else endpos)
+
+    def search(self, string: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        return next(self.finditer(string, pos, endpos), None)
+
+    def finditer(self, string: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
+        length = len(string)
+        endpos = length if endpos is None else max(0, min(endpos, length))
+        pos = max(0, pos)
+        if not self.required or length < MIN_INDEXED_LENGTH or pos >= endpos:
+            return self.pattern.finditer(string, pos, endpos)
+        index = text_index(string)
+        whole = pos == 0 and endpos == length
+        for spellings, first, _, shortest in self.required:
+            if whole:
+                if not index.present(spellings):
+                    return iter(())  # a required word is missing: no match anywhere
+                continue
+            found = index.occurrences(spellings)
+            at = bisect.bisect_left(found, pos + first)
+            if at == len(found) or found[at] > endpos - shortest:
+                return iter(())
+        windows = self.windows(index, pos, endpos, whole)
+        if windows is None:
+            return self.pattern.finditer(string, pos, endpos)
+        return self.scan(string, windows, endpos)
+
+    def windows(self, index: TextIndex, pos: int, endpos: int, whole: bool) -> list[tuple[int, int]] | None:
+        """The start positions worth trying, as merged [first, last] ranges; None when a plain scan is cheaper."""
+        best, best_cost = None, (endpos - pos) * MAX_WINDOW_SHARE
+        per_position = self.plan.reach is None  # one match() per start position, else one search() per window
+        for anchor in self.anchors:
+            spellings, first, last, shortest = anchor
+            if whole:
+                count = index.count(spellings)
+            else:
+                found = index.occurrences(spellings)
+                count = bisect.bisect_right(found, endpos - shortest) - bisect.bisect_left(found, pos + first)
+            spread = last - first + 1
+            cost = count * spread * CALL_COST if per_position else count * (spread + CALL_COST)
+            if cost < best_cost:
+                best, best_cost = anchor, cost
+        if best is None:
+            return None
+        spellings, first, last, shortest = best
+        found = index.occurrences(spellings)
+        windows: list[tuple[int, int]] = []
+        for at in found[bisect.bisect_left(found, pos + first):bisect.bisect_right(found, endpos - shortest)]:
+            start, end = max(pos, at - last), min(endpos - 1, at - first)
+            if windows and start <= windows[-1][1] + 1:
+                if end > windows[-1][1]:
+                    windows[-1] = (windows[-1][0], end)
+            elif start <= end:
+                windows.append((start, end))
+        return windows
+
+    def scan(self, string: str, windows: list[tuple[int, int]], endpos: int) -> Iterator[re.Match[str]]:
+        """What finditer yields, trying only the windows' start positions (each window in text order)."""
+        reach, cursor = self.plan.reach, 0
+        if reach is None:
+            match = self.pattern.match
+            for first, last in windows:
+                start = max(first, cursor)
+                while start <= last:
+                    found = match(string, start, endpos)
+                    if found is None:
+                        start += 1
+                    else:
+                        yield found
+                        cursor = start = found.end()  # never empty: the pattern needs a word
+            return
+        search = self.pattern.search
+        for first, last in windows:
+            start = max(first, cursor)
+            while start <= last:
+                # The engine never looks past start + reach, so this endpos changes nothing for starts <= last.
+                found = search(string, start, min(endpos, last + reach))
+                if found is None or found.start() > last:
+                    break
+                yield found
+                cursor = start = found.end()
