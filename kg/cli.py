@@ -429,7 +429,7 @@ def load(paths: tuple[str, ...], forced_id: str | None, batch: Batch, where: Sto
 @click.option("-n", "--name", metavar="NAME", help="A named competency query of kg/queries (see --list).")
 @click.option("-e", "--expression", metavar="SPARQL", help="The query itself.")
 @click.option("-b", "--bind", "bindings", multiple=True, metavar="NAME=VALUE",
-              help="Bind a query variable (a trailing VALUES block); repeatable.")
+              help="Bind a query variable (a VALUES block in the group that uses it); repeatable.")
 @click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True,
               help="table: aligned text; csv, json: SPARQL 1.1 Query Results formats (CONSTRUCT gives N-Triples).")
 @click.option("--allow-update", is_flag=True, help="Run a SPARQL update (refused otherwise).")

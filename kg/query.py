@@ -1,8 +1,8 @@
 """SPARQL over the store: the named competency queries of ``kg/queries/*.rq``, and result formatting.
 
 A named query is a ``.rq`` file whose leading ``#`` lines document it: the first is its title, the
-rest say what it answers and which variables it takes (``--bind NAME=VALUE``, added as a trailing
-``VALUES`` block, SPARQL 1.1 section 10.2.2). Results are written as SPARQL 1.1 Query Results CSV or
+rest say what it answers and which variables it takes (``--bind NAME=VALUE``, a ``VALUES`` block that
+opens the WHERE clause: see ``with_bindings``). Results are written as SPARQL 1.1 Query Results CSV or
 JSON (W3C), or as an aligned text table; CONSTRUCT and DESCRIBE results as N-Triples.
 """
 
@@ -84,7 +84,22 @@ def literal_term(value: str) -> str:
 
 
 def with_bindings(sparql: str, bindings: list[str]) -> str:
-    """Append ``VALUES (?a ?b) { (x y) }`` for ``["a=x", "b=y"]``."""
+    """Bind variables with a ``VALUES (?a ?b) { (x y) }`` block for ``["a=x", "b=y"]``.
+
+    The block opens the query's WHERE clause, where Oxigraph's planner joins it first and turns
+    ``?abstract kg:abstractId ?id`` into one index lookup; a trailing VALUES (SPARQL 1.1 section 10.2.2)
+    is joined only after the whole pattern is evaluated (after grouping, even). Leading and trailing
+    give the same rows when each bound variable is bound by plain patterns of the WHERE; when one is
+    assigned by ``AS ?var`` (an aggregate, a BIND), or occurs only inside OPTIONAL, MINUS or a FILTER,
+    the block stays trailing, as it must to keep its meaning.
+
+    >>> print(with_bindings("SELECT ?x WHERE { GRAPH ?g { ?s <p> ?id . ?s <q> ?x } }", ["id=a1"]))
+    SELECT ?x WHERE { GRAPH ?g { VALUES ?id { "a1" } ?s <p> ?id . ?s <q> ?x } }
+    >>> print(with_bindings("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", ["n=3"]))
+    SELECT (COUNT(*) AS ?n) { ?s ?p ?o }
+    VALUES (?n) { (3) }
+    <BLANKLINE>
+    """
     if not bindings:
         return sparql
     names, terms = [], []
@@ -93,9 +108,128 @@ def with_bindings(sparql: str, bindings: list[str]) -> str:
         name = name.strip().lstrip("?$")
         if not sep or not re.fullmatch(r"\w+", name):
             raise UsageError(f"--bind {binding}: expected NAME=VALUE")
-        names.append(f"?{name}")
+        names.append(name)
         terms.append(literal_term(value))
-    return f"{sparql.rstrip()}\nVALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}\n"
+    mask = code_mask(sparql)
+    where = where_braces(mask)
+    if where is None or not all(joined_in(mask, where, name) for name in names):
+        return f"{sparql.rstrip()}\nVALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(terms)}) }}\n"
+    # One block per variable, each in the deepest group that binds it by a triple pattern of its own:
+    # Oxigraph joins a VALUES with the patterns of its group only, not across a GRAPH clause.
+    inserts = sorted(((binding_group(mask, where, name) or where)[0] + 1, f" VALUES ?{name} {{ {term} }}")
+                     for name, term in zip(names, terms))
+    for offset, block in reversed(inserts):
+        sparql = f"{sparql[:offset]}{block}{sparql[offset:]}"
+    return sparql
+
+
+# Comments, strings and IRIs, which may hold braces and keywords that are not code.
+NOT_CODE = re.compile(r"""#[^\n]*|'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|<[^\s<>"{}|^`\\]*>""",
+                      re.DOTALL)
+
+
+def code_mask(sparql: str) -> str:
+    """The query with comments, strings and IRIs blanked (same length), so that braces and words are code."""
+    return NOT_CODE.sub(lambda match: " " * len(match.group(0)), sparql)
+
+
+def closing(mask: str, start: int, pair: str = "{}") -> int:
+    """Index of the bracket closing the one at ``start`` (-1 if unbalanced)."""
+    depth = 0
+    for index in range(start, len(mask)):
+        if mask[index] == pair[0]:
+            depth += 1
+        elif mask[index] == pair[1]:
+            depth -= 1
+            if depth == 0:
+                return index
+    return -1
+
+
+def where_braces(mask: str) -> tuple[int, int] | None:
+    """(open, close) of the outermost query's WHERE group in a masked query, or None."""
+    form = re.search(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", mask, re.IGNORECASE)
+    if form is None:
+        return None
+    position = form.end()
+    if form.group(1).upper() == "CONSTRUCT":
+        keyword = re.compile(r"\bWHERE\b", re.IGNORECASE).search(mask, position)
+        template = mask.find("{", position)
+        if template >= 0 and (keyword is None or template < keyword.start()):
+            position = closing(mask, template) + 1  # CONSTRUCT { template } [WHERE] { pattern }
+            if position == 0:
+                return None
+        elif keyword is not None:
+            position = keyword.end()
+    opening = mask.find("{", position)
+    end = closing(mask, opening) if opening >= 0 else -1
+    return None if end < 0 else (opening, end)
+
+
+BLOCKED = re.compile(r"\b(?:OPTIONAL|MINUS|EXISTS|UNION|SERVICE(?:\s+SILENT)?(?:\s+\?\w+)?|VALUES\s*(?:\?\w+|\([^)]*\)))\s*$",
+                     re.IGNORECASE)
+SUBQUERY_UNSAFE = re.compile(r"\b(?:GROUP|HAVING|LIMIT|OFFSET|COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\b", re.IGNORECASE)
+
+
+def child_groups(mask: str, group: tuple[int, int], name: str) -> list[tuple[int, int]]:
+    """The groups directly inside ``group`` whose solutions join it: a GRAPH group, a plain group (not a
+    UNION branch) or the WHERE of a sub-SELECT that projects ``?name`` and neither groups nor slices."""
+    found, index = [], group[0] + 1
+    while True:
+        opening = mask.find("{", index, group[1])
+        if opening < 0:
+            return found
+        end = closing(mask, opening)
+        index = end + 1
+        before = mask[group[0] + 1:opening].rstrip()
+        if BLOCKED.search(before) or re.match(r"\s*UNION\b", mask[end + 1:], re.IGNORECASE):
+            continue
+        inner = mask[opening + 1:end]
+        select = re.match(r"\s*SELECT\b(.*?)(?:\bWHERE\b)?\s*\{", inner, re.IGNORECASE | re.DOTALL)
+        if select is None:
+            found.append((opening, end))
+        elif (re.search(r"[?$]" + re.escape(name) + r"\b|\*", select.group(1))
+              and not SUBQUERY_UNSAFE.search(inner)):
+            start = opening + 1 + select.end() - 1
+            found.append((start, closing(mask, start)))
+
+
+def binding_group(mask: str, group: tuple[int, int], name: str) -> tuple[int, int] | None:
+    """The deepest group, reached by joins only, with a triple pattern of its own that uses ``?name``."""
+    for child in child_groups(mask, group, name):
+        deeper = binding_group(mask, child, name)
+        if deeper is not None:
+            return deeper
+    own = list(mask[group[0] + 1:group[1]])
+    index = group[0] + 1
+    while (opening := mask.find("{", index, group[1])) >= 0:  # blank nested groups and expressions
+        end = closing(mask, opening)
+        own[opening - group[0] - 1:end - group[0]] = " " * (end + 1 - opening)
+        index = end + 1
+    text = "".join(own)
+    for match in re.finditer(r"\b(?:FILTER|BIND)\s*\(", text, re.IGNORECASE):
+        end = closing(text, match.end() - 1, "()")
+        text = text[:match.start()] + " " * (end + 1 - match.start()) + text[end + 1:]
+    return group if re.search(r"[?$]" + re.escape(name) + r"\b", text) else None
+
+
+def joined_in(mask: str, where: tuple[int, int], name: str) -> bool:
+    """True if ``?name`` is bound by plain patterns of the WHERE group: it occurs there outside OPTIONAL,
+    MINUS, FILTER and BIND, and nothing assigns it with ``AS``."""
+    variable = r"[?$]" + re.escape(name) + r"\b"
+    if re.search(r"\bAS\s+" + variable, mask, re.IGNORECASE):
+        return False
+    body = mask[where[0] + 1:where[1]]
+    kept = list(body)
+    for match in re.finditer(r"\b(OPTIONAL|MINUS|FILTER|BIND)\b", body, re.IGNORECASE):
+        opening = re.compile(r"[{(]").search(body, match.end())
+        if opening is None:
+            return False
+        end = closing(body, opening.start(), "{}" if opening.group(0) == "{" else "()")
+        if end < 0:
+            return False
+        kept[match.start():end + 1] = " " * (end + 1 - match.start())
+    return re.search(variable, "".join(kept)) is not None
 
 
 def run(store: Any, sparql: str, allow_update: bool = False) -> Any:

@@ -272,3 +272,19 @@ def test_a_bad_rdf_file_stops_the_load_before_any_write(tmp_path, capsys):
     assert (code, out) == (2, "")
     assert err.startswith(f"kg: error: {bad}: not valid TriG: ") and len(err.splitlines()) == 1
     assert not (tmp_path / "store").exists()
+
+
+def test_store_check_follows_subclasses_when_the_data_declares_them(store, tmp_path, capsys):
+    """With an rdfs:subClassOf triple in a graph, an instance of a subclass is a focus node (SHACL 2.1.3.3)."""
+    import shutil
+
+    copy = str(tmp_path / "copy")
+    shutil.copytree(store, copy)
+    graph = "https://w3id.org/trial-kg/abstract/seed"
+    update = (f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:x:SubFigure> <http://www.w3.org/2000/01/rdf-schema#subClassOf> "
+              "<https://w3id.org/trial-kg/ns#AdverseEventFigure> . <urn:x:figure> a <urn:x:SubFigure> ; "
+              "<https://w3id.org/trial-kg/ns#percentage> 150 . } }")
+    assert main(["query", "--store", copy, "--allow-update", "-e", update]) == 0
+    code, out, _ = run(capsys, "check", "--store", copy)
+    assert code == 1
+    assert "seed: Violation PercentageInRangeShape: 150% is more than all patients (100%) []" in out
