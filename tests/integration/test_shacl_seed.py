@@ -41,7 +41,10 @@ def test_mutated_dcr_is_a_violation_quoting_the_numbers_with_spans(seed_text):
 def test_mutated_percentage_is_a_violation(seed_text, original, changed, shape):
     conforms, results, _ = check(seed_text.replace(original, changed))
     assert conforms is False
-    assert [r.shape for r in results] == [shape]
+    # A pair no whole N can give is also reported as such (the figure's N may be only inferred).
+    assert shape in [r.shape for r in results]
+    assert {r.shape for r in results} <= {shape, "CountPercentageAttainableShape"}
+    assert all(changed.split("(")[-1].rstrip("%)") in r.message for r in results)
 
 
 def test_truncated_percentage_is_accepted(seed_text):
