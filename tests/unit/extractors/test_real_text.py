@@ -459,3 +459,8 @@ def test_phases_named_in_a_background_section_are_earlier_trials():
     summary = summary_of("BACKGROUND: Zorvatinib was active in the phase 1-1b part of a phase 1-2 study. "
                          "METHODS: In a registrational phase 2 cohort, we gave zorvatinib 600 mg twice daily.")
     assert summary["phases"] == ["2"]
+
+
+def test_the_end_of_a_grade_range_is_no_count():
+    figures = summary_of("Majority of the adverse events were grade 0-1 (83.8%), with no treatment-related death.")["ae"]
+    assert [f["n"] for f in figures] == [None]
