@@ -67,7 +67,12 @@ class PopulationCounter(RuleComponent):
                 kept.append(fact)
         kept.extend(best.values())
         explained = [(span.start_char, span.end_char) for key in EXPLAINED_ELSEWHERE for span in doc.spans.get(key, [])]
-        kept = [fact for fact in kept if fact.kind != "count" or not explained_count(fact, explained)]
+        # A response read with its share keeps no N ('CR was achieved in 10 (41.7%) out of 25'): the count
+        # that states its N stays, so the shapes can judge the share against it.
+        responses = [(span.start_char, span.end_char) for span in doc.spans.get("kg_recist", [])]
+        kept = [fact for fact in kept if fact.kind != "count" or not explained_count(fact, explained)
+                or (explained_count(fact, responses) and any(p.role == "N" for p in fact.parts)
+                    and not explained_count(fact, [s for s in explained if s not in responses]))]
         return self.parts_near_enrolment(doc, kept, best.get("enrolled"))
 
     def resolve(self, doc: Doc, row: PatternRow, match: re.Match[str]) -> list[Fact]:

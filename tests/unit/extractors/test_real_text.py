@@ -464,3 +464,8 @@ def test_phases_named_in_a_background_section_are_earlier_trials():
 def test_the_end_of_a_grade_range_is_no_count():
     figures = summary_of("Majority of the adverse events were grade 0-1 (83.8%), with no treatment-related death.")["ae"]
     assert [f["n"] for f in figures] == [None]
+
+
+def test_a_response_count_with_its_own_n_stays_a_count_for_the_shapes():
+    record = extract_one(Abstract(id="case", text="Complete response (CR) was achieved in 10 (41.7%) out of 25 patients."))
+    assert [(c.n.value, c.pct.value, c.denominator.value) for c in record.counts] == [(10, 41.7, 25)]
