@@ -33,20 +33,9 @@ LEADING_WORDS = re.compile(r"(?:(?:a|an|the|of|and|or|but|while|whereas|however,
                            re.IGNORECASE)
 OPENERS, CLOSERS = "([", ")]"
 RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
-GRADE_AFTER = compile_regex(r"<<WS>>\((?:all<<SP>>)?(?P<grade><<GRADE>>)(?:<<SP>>only)?\)")
-PAIRED_GRADES = compile_regex(r"(?P<a><<GRADE>>)<<SP>>(?:versus|vs\.?|v\.?|and)<<SP>>(?P<b><<GRADE>>)")
-VERSUS = re.compile(r"\b(?:versus|vs|v|and)\b", re.IGNORECASE)
-# What stands before a figure but is the cause or setting of the events, not an event.
-NOT_A_TERM_ALONE = re.compile(r"(?:rt|radiotherapy|radiation|chemotherapy|chemoradiotherapy|treatment|therapy|surgery)",
-                              re.IGNORECASE)
 SINGLE_GRADE = re.compile(r"(?<![\d.])([1-5])(?![\d.])")
 RELATIVE_CLAUSE = re.compile(r",?\s*\b(?:which|that)\s*$", re.IGNORECASE)
 ABBREVIATION_BEFORE = re.compile(r"\s*\([A-Za-z][\w-]{0,12}\)\s*$")
-# A remark in brackets after the term, with no number in it: 'corneal events (events of special interest)'.
-REMARK_BEFORE = re.compile(r"\s*\((?![^()]*\d)[^()]{1,60}\)\s*$")
-# The arm a figure belongs to, written between the term and its bracket: 'hypertension in the combination group (10 [21%])'.
-ARM_BEFORE = re.compile(r"\s+(?:in|with|for|among|on)\s+(?:the\s+|both\s+|each\s+)?(?:[\w+/-]+\s+){0,4}?"
-                        r"(?:groups?|arms?|cohorts?)\s*$", re.IGNORECASE)
 
 
 @functools.cache
@@ -93,7 +82,9 @@ class AdverseEventFinder(RuleComponent):
     span_key = "kg_adverse_events"
     skips_background = True
     context_labels = frozenset({"ae-cue", "ae-generic", "ae-term-start", "ae-figure", "ae-threshold", "ae-subject",
-                                "ae-connector", "ae-not-an-event", "ae-continues", "ae-opening-term"})
+                                "ae-connector", "ae-not-an-event", "ae-continues", "ae-opening-term", "ae-grade-after",
+                                "ae-paired-grades", "ae-pair-split", "ae-not-a-term-alone", "ae-remark-before",
+                                "ae-arm-before"})
 
     def __init__(self, nlp, name: str):
         super().__init__(nlp, name)
@@ -105,6 +96,12 @@ class AdverseEventFinder(RuleComponent):
         self.not_a_figure = self.row_pattern("ae-not-an-event")
         self.continues = self.row_pattern("ae-continues")
         self.opening = self.row_pattern("ae-opening-term")
+        self.grade_after = self.row_pattern("ae-grade-after")
+        self.paired = self.row_pattern("ae-paired-grades")
+        self.pair_split = self.row_pattern("ae-pair-split")
+        self.treatment_alone = self.row_pattern("ae-not-a-term-alone")
+        # Between a term and its figure: an arm, an abbreviation or a remark in brackets, none of them the term.
+        self.before_bracket = (self.row_pattern("ae-arm-before"), ABBREVIATION_BEFORE, self.row_pattern("ae-remark-before"))
         self.figures = [(row, pattern) for row, pattern in self.rows if row.label == "ae-figure"]
 
     def row_pattern(self, label: str) -> re.Pattern[str]:
@@ -172,7 +169,7 @@ class AdverseEventFinder(RuleComponent):
             return facts
         first_figure = min(min(p.start for p in f.parts if p.role in ("n", "pct")) for f in facts)
         header = None
-        for header in PAIRED_GRADES.finditer(text, start, first_figure):
+        for header in self.paired.finditer(text, start, first_figure):
             pass
         if header is None:
             return facts
@@ -183,7 +180,7 @@ class AdverseEventFinder(RuleComponent):
             if outer is None:
                 paired.append(fact)
                 continue
-            side = "b" if VERSUS.search(text, outer[0], pct.start) else "a"
+            side = "b" if self.pair_split.search(text, outer[0], pct.start) else "a"
             grade = Part("grade", *header.span(side))
             paired.append(Fact(fact.kind, fact.rule, tuple(p for p in fact.parts if p.role != "grade") + (grade,)))
         return paired
@@ -263,7 +260,7 @@ class AdverseEventFinder(RuleComponent):
             candidates = [m for m in candidates if enclosing(groups, m.start() + 1) in (None, group, outer)
                           or enclosing(groups, m.start() + 1)[1] > anchor]
             spans = [m.span() for m in candidates]
-            trailing = GRADE_AFTER.match(text, match.end())
+            trailing = self.grade_after.match(text, match.end())
             if trailing is not None:
                 # 'Pulmonary hypertension occurred in 18.2% (grade 1-2)': the grade in a bracket of its own.
                 spans = [trailing.span("grade")]
@@ -276,7 +273,7 @@ class AdverseEventFinder(RuleComponent):
 
     def term_before(self, text: str, sentence_start: int, bracket: int) -> list[Part] | None:
         # An abbreviation after the term ('neurologic events (NEs) in 31%') is not the term.
-        for trailing in (ARM_BEFORE, ABBREVIATION_BEFORE, REMARK_BEFORE):
+        for trailing in self.before_bracket:
             found = trailing.search(text, sentence_start, bracket)
             if found is not None:
                 bracket = found.start()
@@ -322,7 +319,7 @@ class AdverseEventFinder(RuleComponent):
             return None
         if not stripped or not stripped[0].isalpha() or len(stripped.split()) > MAX_TERM_WORDS:
             return None
-        if NOT_A_TERM.search(stripped) or GRADE.fullmatch(stripped) or NOT_A_TERM_ALONE.fullmatch(stripped):
+        if NOT_A_TERM.search(stripped) or GRADE.fullmatch(stripped) or self.treatment_alone.fullmatch(stripped):
             return None
         offset = term_start + term.index(stripped)
         if overlaps(offset, offset + len(stripped), self._drugs):

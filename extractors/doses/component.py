@@ -21,8 +21,6 @@ VALUE = re.compile(r"\d{1,3}(?:,\d{3})+(?![\d.,])|\d+(?:[.\u00b7]\d+)?")
 BEFORE_WINDOW = 120
 AFTER_WINDOW = 40
 RP2D_WINDOW = 80
-EACH_AFTER = re.compile(r"[\s/a-z]{0,12}?\beach\b", re.IGNORECASE)
-COORDINATION = re.compile(r"\)?(?:\s*\([^()]{1,15}\))?\s*(?:,|\band\b|\bor\b|,\s*and\b)\s*", re.IGNORECASE)
 
 
 @functools.cache
@@ -47,7 +45,7 @@ class DoseFinder(RuleComponent):
     package = "extractors.doses"
     span_key = "kg_doses"
     context_labels = frozenset({"rp2d-cue", "rp2d-link", "rp2d-negation", "dose-not-a-level", "dose-then-drug",
-                                "rp2d-chain", "dose-agent", "dose-agent-stop"})
+                                "rp2d-chain", "dose-agent", "dose-agent-stop", "dose-each", "dose-coordination"})
 
     def find(self, doc: Doc) -> list[Fact]:
         self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))
@@ -79,7 +77,7 @@ class DoseFinder(RuleComponent):
             rule = row.id
         if drug is None:
             return []
-        drugs = [drug] + self.coordinated_before(drug, names) if EACH_AFTER.match(self.text, match.end()) else [drug]
+        drugs = [drug] + self.coordinated_before(drug, names) if self.row_pattern("dose-each").match(self.text, match.end()) else [drug]
         return [Fact("dose", rule, (Part("drug", *d), value, unit)) for d in sorted(drugs) for value in values]
 
     def coordinated_before(self, drug: tuple[int, int], names: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -90,11 +88,14 @@ class DoseFinder(RuleComponent):
             if between.strip() in ("", "(", "["):
                 current = previous  # 'cytarabine (Ara-C)': one drug, written twice
                 continue
-            if not COORDINATION.fullmatch(between):
+            if not self.row_pattern("dose-coordination").fullmatch(between):
                 break
             joined.append(previous)
             current = previous
         return joined
+
+    def row_pattern(self, label: str) -> re.Pattern[str]:
+        return next(pattern for row, pattern in self.rows if row.label == label)
 
     def agent_named_before(self, value_start: int) -> tuple[int, int] | None:
         """'Patients received MIBG 18 mCi/kg': an acronym right before the dose names an agent the lexicon lacks."""

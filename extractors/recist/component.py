@@ -20,8 +20,6 @@ CONTEXT_WINDOW = 300
 PCT = compile_regex(r"(?<![\d.\u00b7])(<<PCTNUM>>)(?:<<WS>>%|(?=<<SP>>(?:and|or|vs\.?|versus)<<SP>><<PCTNUM>><<WS>>%))")
 CI_AFTER = compile_regex(r"<<WS>>(?:CI|confidence|credible|CrI)\b")
 MAX_RATES = 8
-CATEGORY_NAMED = compile_regex(r"\b(?:(?:complete|partial|minor)<<SP>>(?:respon|remission)|stable<<SP>>disease|progressive<<SP>>disease|responders?\b)")
-THRESHOLD_BEFORE = compile_regex(r"(?:[<>\u2265\u2264]|>=|<=|at<<SP>>least|more<<SP>>than|less<<SP>>than|over)<<WS>>$")
 VALUE_BRACKET = compile_regex(r"<<WS>><<PCTNUM>><<WS>>%<<WS>>(?:vs\.?|v\.?|versus|and|,|;|/|\))")
 JUST_AFTER_NAME = re.compile(r"^\s*(?:(?:was|were|is|of|:|=)\s*)*$", re.IGNORECASE)
 LABEL_WINDOW = 40
@@ -45,7 +43,7 @@ class ResponseFinder(RuleComponent):
     package = "extractors.recist"
     span_key = "kg_recist"
     skips_background = True
-    context_labels = frozenset({"exclude", "responder-best", "rate-cue", "rate-stop"})
+    context_labels = frozenset({"exclude", "responder-best", "rate-cue", "rate-stop", "rate-category", "rate-threshold"})
 
     def find(self, doc: Doc) -> list[Fact]:
         self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))
@@ -64,6 +62,8 @@ class ResponseFinder(RuleComponent):
 
         bounds = sentence_bounds(text)
         stop = next(p for r, p in self.rows if r.label == "rate-stop")
+        category_named = next(p for r, p in self.rows if r.label == "rate-category")
+        threshold = next(p for r, p in self.rows if r.label == "rate-threshold")
         cues = [(row, m) for row, m in self.matches(text, "rate-cue")]
         facts = []
         for index, (row, cue) in enumerate(cues):
@@ -82,7 +82,7 @@ class ResponseFinder(RuleComponent):
             cursor = cue.end()
             for match in PCT.finditer(text, cue.end(), limit):
                 segment = text[cursor:match.start()]
-                if values and CATEGORY_NAMED.search(segment):
+                if values and category_named.search(segment):
                     break  # '..., respectively, with partial responses in seven (13.0%)': another figure's list
                 for offset, char in enumerate(segment):
                     position = cursor + offset
@@ -95,7 +95,7 @@ class ResponseFinder(RuleComponent):
                 cursor = match.start()
                 if CI_AFTER.match(text, match.end()) or text[max(0, match.start() - 3):match.start()].strip() in {"95", "90"}:
                     continue
-                if THRESHOLD_BEFORE.search(text, max(0, match.start() - 15), match.start()):
+                if threshold.search(text, max(0, match.start() - 15), match.start()):
                     continue  # 'molecular response rate (MRR; >=50% decline ...)': a threshold, no rate
                 if not brackets or (len(brackets) == 1 and brackets[0]):
                     if not any(start < match.end(1) and match.start(1) < end for start, end in taken):
