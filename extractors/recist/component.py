@@ -43,7 +43,8 @@ class ResponseFinder(RuleComponent):
     package = "extractors.recist"
     span_key = "kg_recist"
     skips_background = True
-    context_labels = frozenset({"exclude", "responder-best", "rate-cue", "rate-stop", "rate-category", "rate-threshold"})
+    context_labels = frozenset({"exclude", "responder-best", "rate-cue", "rate-stop", "rate-category", "rate-threshold",
+                                "rate-named-after"})
 
     def find(self, doc: Doc) -> list[Fact]:
         self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))
@@ -102,8 +103,13 @@ class ResponseFinder(RuleComponent):
                         values.append(match.span(1))
                 if len(values) >= MAX_RATES:
                     break
+            named_after = next(p for r, p in self.rows if r.label == "rate-named-after")
             for number, value in enumerate(values):
                 name = names[number % len(names)]
+                # '(23.5% vs 11.8% for ORR; and 58.8% vs 35.3% for DCR)': a name written after the values wins.
+                stated = named_after.search(text, value[1], sentence_end)
+                if stated is not None:
+                    name = stated.span("rate")
                 parts = [Part("rate", *name), Part("pct", *value)]
                 label = self.label_after(text, value[1], limit)
                 if label:

@@ -469,3 +469,11 @@ def test_the_end_of_a_grade_range_is_no_count():
 def test_a_response_count_with_its_own_n_stays_a_count_for_the_shapes():
     record = extract_one(Abstract(id="case", text="Complete response (CR) was achieved in 10 (41.7%) out of 25 patients."))
     assert [(c.n.value, c.pct.value, c.denominator.value) for c in record.counts] == [(10, 41.7, 25)]
+
+
+def test_a_rate_named_after_its_values():
+    summary = summary_of("The ORR and DCR were higher with the combination (23.53% vs 11.76% for ORR, P < .01; and "
+                         "58.82% vs 35.29% for DCR, P < .01).")
+    rates = [a["rates"] for a in summary["arms"]] + [summary["rates"]]
+    assert {r["ORR"] for r in rates if r["ORR"] is not None} == {23.53, 11.76}
+    assert all(r["DCR"] not in (23.53, 11.76) for r in rates)
