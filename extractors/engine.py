@@ -388,6 +388,10 @@ class RuleComponent:
         self.name = name
         self.rows = regex_rows(load_patterns(self.package))
 
+    def row_pattern(self, label: str) -> Prefiltered:
+        """The (first) row of a label, for context rows a component reads by name."""
+        return next(pattern for row, pattern in self.rows if row.label == label)
+
     def matches(self, text: str, label: str) -> Iterator[tuple[PatternRow, re.Match[str]]]:
         for row, pattern in self.rows:
             if row.label == label:

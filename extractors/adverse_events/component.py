@@ -67,14 +67,12 @@ def bracket_groups(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return pairs
 
 
-def enclosing(groups: list[tuple[int, int]], position: int) -> tuple[int, int] | None:
+def enclosing(groups: list[tuple[int, int]], position: int, outermost: bool = False) -> tuple[int, int] | None:
+    """The innermost bracket pair around a position (or the outermost one)."""
     inside = [g for g in groups if g[0] < position <= g[1]]
-    return max(inside, key=lambda g: g[0]) if inside else None
-
-
-def outermost(groups: list[tuple[int, int]], position: int) -> tuple[int, int] | None:
-    inside = [g for g in groups if g[0] < position <= g[1]]
-    return min(inside, key=lambda g: g[0]) if inside else None
+    if not inside:
+        return None
+    return min(inside, key=lambda g: g[0]) if outermost else max(inside, key=lambda g: g[0])
 
 
 class AdverseEventFinder(RuleComponent):
@@ -103,9 +101,6 @@ class AdverseEventFinder(RuleComponent):
         # Between a term and its figure: an arm, an abbreviation or a remark in brackets, none of them the term.
         self.before_bracket = (self.row_pattern("ae-arm-before"), ABBREVIATION_BEFORE, self.row_pattern("ae-remark-before"))
         self.figures = [(row, pattern) for row, pattern in self.rows if row.label == "ae-figure"]
-
-    def row_pattern(self, label: str) -> re.Pattern[str]:
-        return next(pattern for row, pattern in self.rows if row.label == label)
 
     def find(self, doc: Doc) -> list[Fact]:
         text = self.text
@@ -176,7 +171,7 @@ class AdverseEventFinder(RuleComponent):
         paired = []
         for fact in facts:
             pct = next(p for p in fact.parts if p.role == "pct")
-            outer = outermost(groups, pct.start)
+            outer = enclosing(groups, pct.start, outermost=True)
             if outer is None:
                 paired.append(fact)
                 continue
@@ -194,7 +189,7 @@ class AdverseEventFinder(RuleComponent):
         term_parts = None
         from_subject = False
         self._orphan_grade: Part | None = None
-        outer = outermost(groups, anchor)
+        outer = enclosing(groups, anchor, outermost=True)
         if group is not None:
             term_parts = self.term_before(text, sentence_start, group[0])
             if term_parts is None and outer != group:

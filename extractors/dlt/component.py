@@ -33,7 +33,7 @@ class DltCounter(RuleComponent):
             if span.kb_id_.startswith("dose#"):
                 self._dose_parts.setdefault(span.kb_id_, {})[span.label_] = (span.start_char, span.end_char)
         facts = super().find(doc)
-        after = next(pattern for row, pattern in self.rows if row.label == "dlt-after-dose")
+        after = self.row_pattern("dlt-after-dose")
         for parts in self._dose_parts.values():
             match = after.match(self.text, parts["unit"][1])
             if match:

@@ -94,13 +94,10 @@ class DoseFinder(RuleComponent):
             current = previous
         return joined
 
-    def row_pattern(self, label: str) -> re.Pattern[str]:
-        return next(pattern for row, pattern in self.rows if row.label == label)
-
     def agent_named_before(self, value_start: int) -> tuple[int, int] | None:
         """'Patients received MIBG 18 mCi/kg': an acronym right before the dose names an agent the lexicon lacks."""
-        named = next(pattern for row, pattern in self.rows if row.label == "dose-agent")
-        stop = next(pattern for row, pattern in self.rows if row.label == "dose-agent-stop")
+        named = self.row_pattern("dose-agent")
+        stop = self.row_pattern("dose-agent-stop")
         found = named.search(self.text, max(0, value_start - 15), value_start)
         if found is None or stop.match(found.group("agent")):
             return None
@@ -108,7 +105,7 @@ class DoseFinder(RuleComponent):
 
     def drug_written_after(self, end: int, names: list[tuple[int, int]]) -> tuple[int, int] | None:
         """The drug of '200mg QD zorvatinib' or '10 mg of X': named right after the dose, schedule between."""
-        link = next(pattern for row, pattern in self.rows if row.label == "dose-then-drug")
+        link = self.row_pattern("dose-then-drug")
         following = next((d for d in names if d[0] >= end), None)
         if following is not None and following[0] - end <= 25 and link.search(self.text[end:following[0]]):
             return following
@@ -164,7 +161,7 @@ class DoseFinder(RuleComponent):
 
     def combination_partners(self, text: str, doses: list[Fact], rp2d: list[Fact]) -> list[Fact]:
         """'RP2D of 80 mg X + 80 mg Y': the dose joined to an RP2D dose by '+', 'and' or 'plus' is one too."""
-        chain = next(pattern for row, pattern in self.rows if row.label == "rp2d-chain")
+        chain = self.row_pattern("rp2d-chain")
         chosen = {fact.parts for fact in rp2d}
         ordered = sorted(doses, key=lambda fact: min(p.start for p in fact.parts))
         partners = []

@@ -16,6 +16,8 @@ from extractors.engine import Fact, Part, PatternRow, RuleComponent, group_parts
 RESULTS_HEADER = re.compile(r"\b(?:results|findings)\s*:", re.IGNORECASE)
 # An 'n (x%)' already read as an adverse event, a response or a DLT is not a baseline count.
 EXPLAINED_ELSEWHERE = ("kg_adverse_events", "kg_recist", "kg_dlt")
+# Of those, the ones whose figures keep their own N: a count with an N adds nothing to them.
+STATES_ITS_N = ("kg_adverse_events", "kg_dlt")
 # Rows that read a bare 'n (x%)' with no word of its own to say what n counts: the number before the
 # bracket must be a count of patients, not a grade, a level, a day or the end of a range ('grade 3 (15%)',
 # 'ECOG PS 1 (60%)', 'cohort 2 (40%)', '>= 2 (30%)', '1 or 2 (45%)').
@@ -66,13 +68,10 @@ class PopulationCounter(RuleComponent):
             else:
                 kept.append(fact)
         kept.extend(best.values())
-        explained = [(span.start_char, span.end_char) for key in EXPLAINED_ELSEWHERE for span in doc.spans.get(key, [])]
-        # A response read with its share keeps no N ('CR was achieved in 10 (41.7%) out of 25'): the count
-        # that states its N stays, so the shapes can judge the share against it.
-        responses = [(span.start_char, span.end_char) for span in doc.spans.get("kg_recist", [])]
-        kept = [fact for fact in kept if fact.kind != "count" or not explained_count(fact, explained)
-                or (explained_count(fact, responses) and any(p.role == "N" for p in fact.parts)
-                    and not explained_count(fact, [s for s in explained if s not in responses]))]
+        # A response read with its share keeps no N ('CR was achieved in 10 (41.7%) out of 25'): a count that
+        # states its N stays beside it, so the shapes can judge the share against that N.
+        kept = [fact for fact in kept if fact.kind != "count" or not explained_count(
+            fact, explained_spans(doc, STATES_ITS_N if any(p.role == "N" for p in fact.parts) else EXPLAINED_ELSEWHERE))]
         return self.parts_near_enrolment(doc, kept, best.get("enrolled"))
 
     def resolve(self, doc: Doc, row: PatternRow, match: re.Match[str]) -> list[Fact]:
@@ -125,6 +124,10 @@ class PopulationCounter(RuleComponent):
         sentence = sentence_of(bounds, enrolled.parts[0].start)
         return [fact for fact in facts
                 if fact.kind != "part" or sentence[0] <= fact.parts[0].start < sentence[1]]
+
+
+def explained_spans(doc: Doc, keys: tuple[str, ...]) -> list[tuple[int, int]]:
+    return [(span.start_char, span.end_char) for key in keys for span in doc.spans.get(key, [])]
 
 
 def explained_count(fact: Fact, explained: list[tuple[int, int]]) -> bool:

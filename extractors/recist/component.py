@@ -62,9 +62,9 @@ class ResponseFinder(RuleComponent):
         from extractors.engine import sentence_bounds, sentence_of
 
         bounds = sentence_bounds(text)
-        stop = next(p for r, p in self.rows if r.label == "rate-stop")
-        category_named = next(p for r, p in self.rows if r.label == "rate-category")
-        threshold = next(p for r, p in self.rows if r.label == "rate-threshold")
+        stop = self.row_pattern("rate-stop")
+        category_named = self.row_pattern("rate-category")
+        threshold = self.row_pattern("rate-threshold")
         cues = [(row, m) for row, m in self.matches(text, "rate-cue")]
         facts = []
         for index, (row, cue) in enumerate(cues):
@@ -103,7 +103,7 @@ class ResponseFinder(RuleComponent):
                         values.append(match.span(1))
                 if len(values) >= MAX_RATES:
                     break
-            named_after = next(p for r, p in self.rows if r.label == "rate-named-after")
+            named_after = self.row_pattern("rate-named-after")
             for number, value in enumerate(values):
                 name = names[number % len(names)]
                 # '(23.5% vs 11.8% for ORR; and 58.8% vs 35.3% for DCR)': a name written after the values wins.
@@ -141,7 +141,7 @@ class ResponseFinder(RuleComponent):
         text = self.text
         if row.label == "response":
             category_start = match.start("category")
-            exclude = next(p for r, p in self.rows if r.label == "exclude")
+            exclude = self.row_pattern("exclude")
             if exclude.search(text[max(0, category_start - 40):category_start]):
                 return []
             if self.breaks_down_a_count(doc, row, match):
