@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+from kg.cli import main
 
 
 def extracted_values(node: Any, path: str = "") -> Iterator[tuple[str, dict]]:
@@ -29,3 +33,18 @@ def lookup(record: dict, path: str) -> Any:
         for index in indexes:
             node = node[int(index)]
     return node
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """The command line in this process: exit code, stdout, stderr."""
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def seed_pair_jsonl(folder: Path, seed: str) -> Path:
+    """The seed and the seed with its DCR slipped (86.21% -> 88.21%), as a two-record JSONL file."""
+    path = folder / "two.jsonl"
+    path.write_text(json.dumps({"id": "seed", "text": seed}) + "\n"
+                    + json.dumps({"id": "seed-mutated", "text": seed.replace("86.21%", "88.21%")}) + "\n", encoding="utf-8")
+    return path

@@ -9,16 +9,10 @@ import sys
 
 import pytest
 
-from kg.cli import main
 from tests.conftest import SEED, corpus_file
+from tests.helpers import run
 
 SEED_ID = "seed"
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def run_process(*argv: str, stdin: bytes | None = None, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -18,6 +18,7 @@ import pytest
 from kg.cli import main
 from kg.endpoint import Endpoints
 from tests.conftest import SEED
+from tests.helpers import seed_pair_jsonl
 
 
 def free_port() -> int:
@@ -57,9 +58,7 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def loaded(server, tmp_path_factory):
     seed = SEED.read_text(encoding="utf-8")
-    path = tmp_path_factory.mktemp("in") / "two.jsonl"
-    path.write_text(json.dumps({"id": "seed", "text": seed}) + "\n"
-                    + json.dumps({"id": "seed-mutated", "text": seed.replace("86.21%", "88.21%")}) + "\n", encoding="utf-8")
+    path = seed_pair_jsonl(tmp_path_factory.mktemp("in"), seed)
     assert main(["load", str(path), "--endpoint", server]) == 0
     # Again: the Graph Store PUT replaces each abstract's graph.
     assert main(["load", str(path), "--endpoint", server]) == 0

@@ -8,10 +8,10 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kg.cli import main
 from kg.graph import TrialFacts, build_graph, drug_ae_graph, drug_drug_graph, edge_table, trial_drug_graph
 from kg.pipeline import extract_one
 from tests.conftest import FIXTURES, SEED, corpus_records
+from tests.helpers import run
 
 # Early-phase dev abstracts whose drugs and grade >= 3 AE figures kg reads exactly as the gold
 # annotations (fixtures/gold) have them; the counts below were checked against those files by hand.
@@ -20,12 +20,6 @@ CORPUS_IDS = ("doi:10.1200/JCO.21.01801",  # navicixizumab + paclitaxel; hyperte
               "doi:10.1200/JCO.22.00972",  # nivolumab + cabozantinib + ipilimumab; no AE figure
               "doi:10.1001/jamaoncol.2020.3524",  # eribulin + pembrolizumab; no AE figure
               "doi:10.1200/JCO.2009.21.9709")  # trastuzumab + cyclophosphamide + epirubicin; no AE figure
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def gold(record_id: str) -> dict:

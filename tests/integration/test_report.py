@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from kg import __version__
-from kg.cli import main
 from kg.pipeline import Abstract, extract_one
 from tests.conftest import ROOT, SEED
-from tests.helpers import extracted_values
+from tests.helpers import extracted_values, run
 from tests.integration.chromium import Chromium, find_chromium
 
 ARTEFACTS = ROOT / "tests" / "artefacts"
@@ -66,12 +65,6 @@ class Page(HTMLParser):
             for anchor in self.waiting:
                 self.ids[anchor]["text"] = data.strip()
             self.waiting = []
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import pytest
 from kg.cli import main
 from kg.query import named_queries
 from tests.conftest import SEED, corpus_records
+from tests.helpers import run
 
 # Corpus records each named query has something to say about (ids, never their text).
 SAMPLE_IDS = (
@@ -21,12 +22,6 @@ SAMPLE_IDS = (
     "doi:10.1200/JCO.23.01720",   # NCT03547973, also named by the next one
     "doi:10.1200/JCO.22.02835",
 )
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture(scope="module")

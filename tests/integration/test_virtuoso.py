@@ -21,6 +21,7 @@ import requests
 
 from kg.cli import main
 from tests.conftest import SEED
+from tests.helpers import seed_pair_jsonl
 
 pytestmark = pytest.mark.slow
 
@@ -88,9 +89,7 @@ def virtuoso(tmp_path_factory):
 @pytest.fixture(scope="module")
 def loaded(virtuoso, tmp_path_factory):
     seed = SEED.read_text(encoding="utf-8")
-    path = tmp_path_factory.mktemp("in") / "two.jsonl"
-    path.write_text(json.dumps({"id": "seed", "text": seed}) + "\n"
-                    + json.dumps({"id": "seed-mutated", "text": seed.replace("86.21%", "88.21%")}) + "\n", encoding="utf-8")
+    path = seed_pair_jsonl(tmp_path_factory.mktemp("in"), seed)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KG_ENDPOINT_PASSWORD", "dba")
         for _ in range(2):  # the second load replaces each graph: no duplicates
