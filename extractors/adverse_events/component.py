@@ -82,7 +82,7 @@ class AdverseEventFinder(RuleComponent):
     context_labels = frozenset({"ae-cue", "ae-generic", "ae-term-start", "ae-figure", "ae-threshold", "ae-subject",
                                 "ae-connector", "ae-not-an-event", "ae-continues", "ae-opening-term", "ae-grade-after",
                                 "ae-paired-grades", "ae-pair-split", "ae-not-a-term-alone", "ae-remark-before",
-                                "ae-arm-before"})
+                                "ae-arm-before", "ae-each", "ae-coordinated"})
 
     def __init__(self, nlp, name: str):
         super().__init__(nlp, name)
@@ -98,6 +98,8 @@ class AdverseEventFinder(RuleComponent):
         self.paired = self.row_pattern("ae-paired-grades")
         self.pair_split = self.row_pattern("ae-pair-split")
         self.treatment_alone = self.row_pattern("ae-not-a-term-alone")
+        self.each = self.row_pattern("ae-each")
+        self.coordinated = self.row_pattern("ae-coordinated")
         # Between a term and its figure: an arm, an abbreviation or a remark in brackets, none of them the term.
         self.before_bracket = (self.row_pattern("ae-arm-before"), ABBREVIATION_BEFORE, self.row_pattern("ae-remark-before"))
         self.figures = [(row, pattern) for row, pattern in self.rows if row.label == "ae-figure"]
@@ -130,10 +132,10 @@ class AdverseEventFinder(RuleComponent):
                     claimed.append(match.span())
                     chosen.append((row.id, match))
             for rule, match in sorted(chosen, key=lambda item: item[1].start()):
-                fact = self.figure(text, start, end, groups, rule, match)
-                if fact is not None:
+                figures = self.figure(text, start, end, groups, rule, match)
+                if figures:
                     taken.append(match.span())
-                    in_sentence.append(fact)
+                    in_sentence.extend(figures)
             facts.extend(self.paired_grades(text, start, groups, self.respectively(text, start, end, in_sentence)))
         return facts
 
@@ -181,7 +183,7 @@ class AdverseEventFinder(RuleComponent):
         return paired
 
     def figure(self, text: str, sentence_start: int, sentence_end: int, groups: list[tuple[int, int]],
-               rule: str, match: re.Match[str]) -> Fact | None:
+               rule: str, match: re.Match[str]) -> list[Fact]:
         figure_parts = group_parts(match)
         # A figure that opens its own bracket ('neutropenia (n = 5, 12.5%)') stands inside it.
         anchor = match.start() + 1 if text[match.start()] in OPENERS else match.start()
@@ -190,7 +192,14 @@ class AdverseEventFinder(RuleComponent):
         from_subject = False
         self._orphan_grade: Part | None = None
         outer = enclosing(groups, anchor, outermost=True)
-        if group is not None:
+        shared_by: list[list[Part]] = []
+        each = None if group is None else self.each.search(text, max(sentence_start, group[0] - 40), group[0])
+        if each is not None and not any(p.role == "n" for p in figure_parts):
+            # 'nausea and fatigue in 2 pts each (4.3%)': every event of the list has the figure.
+            term_parts = self.term_before(text, sentence_start, each.start())
+            shared_by = self.coordinated_terms(text, sentence_start, term_parts)
+            figure_parts = figure_parts + [Part("n", *each.span("n"))]
+        elif group is not None:
             term_parts = self.term_before(text, sentence_start, group[0])
             if term_parts is None and outer != group:
                 # '(all grades, 72/97 [74%] vs ...)': the term stands before the outer bracket.
@@ -214,7 +223,7 @@ class AdverseEventFinder(RuleComponent):
                 from_subject = True
         if term_parts is None:
             if self.not_a_figure.match(text, match.end()):
-                return None
+                return []
             term_parts = self.opening_term(text, sentence_start, anchor)
             if term_parts is not None and self.subject.search(text, max(p.end for p in term_parts), anchor):
                 # 'Grade 3-4 TRAEs occurred in 50% and TRAEs leading to discontinuation were reported for 11%':
@@ -226,7 +235,7 @@ class AdverseEventFinder(RuleComponent):
             if term_parts is not None and self._orphan_grade is not None:
                 term_parts = [p for p in term_parts if p.role != "grade"] + [self._orphan_grade]
         if term_parts is None:
-            return None
+            return []
         if group is None:
             self._last_term = term_parts
             self._last_end = match.end()
@@ -264,7 +273,23 @@ class AdverseEventFinder(RuleComponent):
         self._previous_end = match.end()
         if group is None:
             self._last_resolved = term_parts
-        return Fact("ae", rule, tuple(term_parts + figure_parts))
+        grade_parts = [p for p in term_parts if p.role == "grade"]
+        return [Fact("ae", rule, tuple(term_parts + figure_parts))] + [
+            Fact("ae", rule, tuple(other + (grade_parts if not any(p.role == "grade" for p in other) else []) + figure_parts))
+            for other in shared_by]
+
+    def coordinated_terms(self, text: str, sentence_start: int, last: list[Part] | None) -> list[list[Part]]:
+        """The events listed before the last one of 'nausea, rash and fatigue in 2 pts each', first to last."""
+        earlier: list[list[Part]] = []
+        while last is not None:
+            start = min(p.start for p in last)
+            join = self.coordinated.search(text, max(sentence_start, start - 8), start)
+            if join is None:
+                break
+            last = self.term_before(text, sentence_start, join.start())
+            if last is not None:
+                earlier.insert(0, last)
+        return earlier
 
     def term_before(self, text: str, sentence_start: int, bracket: int) -> list[Part] | None:
         # An abbreviation after the term ('neurologic events (NEs) in 31%') is not the term.

@@ -15,18 +15,21 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.engine import (Fact, Part, PatternRow, RuleComponent, canonical_unit, data_tsv, sentence_bounds, sentence_of,
-                               words_regex)
+                               by_first_letter)
 
 VALUE = re.compile(r"\d{1,3}(?:,\d{3})+(?![\d.,])|\d+(?:[.\u00b7]\d+)?")
 BEFORE_WINDOW = 120
 AFTER_WINDOW = 40
 RP2D_WINDOW = 80
+JOINER = "[- \u2010\u2011]"
 
 
 @functools.cache
 def radiation_regex() -> re.Pattern[str]:
     names = sorted((row["name"] for row in data_tsv("extractors.doses", "radiation.tsv")), key=len, reverse=True)
-    return re.compile(r"(?<![\w-])" + words_regex(names) + r"(?![\w-])", re.IGNORECASE)
+    # 'external-beam radiation' and 'external beam radiation' are one name, whatever joins the words.
+    joined = [(name[0], re.escape(name[1:]).replace("\\ ", JOINER).replace("\\-", JOINER)) for name in names]
+    return re.compile(r"(?<![\w-])" + by_first_letter(joined) + r"(?![\w-])", re.IGNORECASE)
 
 
 def main_drug(doc: Doc) -> tuple[int, int] | None:

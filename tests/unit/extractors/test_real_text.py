@@ -105,6 +105,13 @@ def test_en_dash_range():
     assert summary["age"] == {"median": 61, "min": 34, "max": 79}
 
 
+def test_unicode_hyphen_range_and_hyphenated_radiation_name():
+    # U+2010 between two doses, and a radiation name whose words a hyphen joins (doi:10.1200/JCO.22.01662).
+    doses = summary_of("Then external-beam radiation (64.8\u201072 Gy) was given to the pelvis.")["doses"]
+    assert [(d["drug"], d["value"], d["unit"]) for d in doses] == [
+        ("external-beam radiation", 64.8, "gy"), ("external-beam radiation", 72, "gy")]
+
+
 def test_spaces_around_punctuation_as_in_ohsumed():
     summary = summary_of("Twenty patients were treated . There were 2 complete responses and 5 partial responses ( 35 % ) .")
     assert summary["enrolled"] == 20
@@ -477,3 +484,12 @@ def test_a_rate_named_after_its_values():
     rates = [a["rates"] for a in summary["arms"]] + [summary["rates"]]
     assert {r["ORR"] for r in rates if r["ORR"] is not None} == {23.53, 11.76}
     assert all(r["DCR"] not in (23.53, 11.76) for r in rates)
+
+
+def test_one_figure_for_each_event_of_a_list():
+    # 'in N pts each' gives every listed event the figure (aacr2025:CT016 writes its grade as 'Grade (G)3').
+    figures = summary_of("Grade (G)3 TRAEs were vomiting, rash and increased ALT in 3 pts each (6.1%) "
+                         "as well as fatigue and anemia in 1 pt each (2.0%).")["ae"]
+    assert sorted((f["term"], f["grade"], f["n"], f["pct"]) for f in figures) == [
+        ("anemia", "3", 1, 2.0), ("fatigue", "3", 1, 2.0), ("increased alt", "3", 3, 6.1),
+        ("rash", "3", 3, 6.1), ("vomiting", "3", 3, 6.1)]
