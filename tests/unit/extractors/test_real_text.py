@@ -493,3 +493,8 @@ def test_one_figure_for_each_event_of_a_list():
     assert sorted((f["term"], f["grade"], f["n"], f["pct"]) for f in figures) == [
         ("anemia", "3", 1, 2.0), ("fatigue", "3", 1, 2.0), ("increased alt", "3", 3, 6.1),
         ("rash", "3", 3, 6.1), ("vomiting", "3", 3, 6.1)]
+
+
+def test_rp2d_of_a_combination_with_a_day_schedule_between_the_drugs():
+    rp2d = summary_of("The RP2D was set at 150mg zorvatinib on days 1-3 and 8-10 and 75mg/m2 gemcitabine on days 1 and 8.")["rp2d"]
+    assert [(d["drug"], d["value"], d["unit"]) for d in rp2d] == [("zorvatinib", 150, "mg"), ("gemcitabine", 75, "mg/m2")]
