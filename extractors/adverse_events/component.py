@@ -82,7 +82,7 @@ class AdverseEventFinder(RuleComponent):
     context_labels = frozenset({"ae-cue", "ae-generic", "ae-term-start", "ae-figure", "ae-threshold", "ae-subject",
                                 "ae-connector", "ae-not-an-event", "ae-continues", "ae-opening-term", "ae-grade-after",
                                 "ae-paired-grades", "ae-pair-split", "ae-not-a-term-alone", "ae-remark-before",
-                                "ae-arm-before", "ae-each", "ae-coordinated"})
+                                "ae-arm-before", "ae-each", "ae-coordinated", "ae-subject-pair"})
 
     def __init__(self, nlp, name: str):
         super().__init__(nlp, name)
@@ -100,6 +100,7 @@ class AdverseEventFinder(RuleComponent):
         self.treatment_alone = self.row_pattern("ae-not-a-term-alone")
         self.each = self.row_pattern("ae-each")
         self.coordinated = self.row_pattern("ae-coordinated")
+        self.subject_pair = self.row_pattern("ae-subject-pair")
         # Between a term and its figure: an arm, an abbreviation or a remark in brackets, none of them the term.
         self.before_bracket = (self.row_pattern("ae-arm-before"), ABBREVIATION_BEFORE, self.row_pattern("ae-remark-before"))
         self.figures = [(row, pattern) for row, pattern in self.rows if row.label == "ae-figure"]
@@ -143,6 +144,17 @@ class AdverseEventFinder(RuleComponent):
         """'Grade 3 and 4 TRAEs occurred in 42% and 25%, respectively': the grades pair with the figures in turn."""
         if not RESPECTIVELY.search(text, start, end) or len(facts) < 2:
             return facts
+        ordered = sorted(facts, key=lambda f: next(p.start for p in f.parts if p.role == "pct"))
+        first_figure = min(p.start for f in facts for p in f.parts if p.role in ("n", "pct"))
+        pair = self.subject_pair.search(text, start, first_figure)
+        if pair is not None and len(facts) % 2 == 0:
+            # 'grade 3-5 and serious TRAEs occurred in 76 (75%) and 27 (27%), respectively': in each pair of
+            # figures the first is the graded events' (the noun the grade shares when it has none of its own),
+            # the second the serious events'.
+            graded = [Part("term", *pair.span("term1" if pair.group("term1") else "noun2")), Part("grade", *pair.span("grade"))]
+            serious = [Part("term", *pair.span("term2"))]
+            return [Fact(f.kind, f.rule, tuple((graded, serious)[i % 2]) + tuple(p for p in f.parts if p.role not in ("term", "grade")))
+                    for i, f in enumerate(ordered)]
         grades = {next((p.start, p.end) for p in f.parts if p.role == "grade") if any(p.role == "grade" for p in f.parts)
                   else None for f in facts}
         if len(grades) != 1 or None in grades:
@@ -154,7 +166,6 @@ class AdverseEventFinder(RuleComponent):
         singles = [m.span(1) for m in SINGLE_GRADE.finditer(text, grade_start, grade_end)]
         if len(singles) < 2 or len(facts) % len(singles):
             return facts
-        ordered = sorted(facts, key=lambda f: next(p.start for p in f.parts if p.role == "pct"))
         return [Fact(f.kind, f.rule, tuple(Part("grade", *singles[i % len(singles)]) if p.role == "grade" else p
                                            for p in f.parts)) for i, f in enumerate(ordered)]
 

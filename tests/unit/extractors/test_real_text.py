@@ -498,3 +498,20 @@ def test_one_figure_for_each_event_of_a_list():
 def test_rp2d_of_a_combination_with_a_day_schedule_between_the_drugs():
     rp2d = summary_of("The RP2D was set at 150mg zorvatinib on days 1-3 and 8-10 and 75mg/m2 gemcitabine on days 1 and 8.")["rp2d"]
     assert [(d["drug"], d["value"], d["unit"]) for d in rp2d] == [("zorvatinib", 150, "mg"), ("gemcitabine", 75, "mg/m2")]
+
+
+def test_graded_and_serious_events_take_their_figures_in_turn():
+    figures = summary_of("Grade 3-5 treatment-related AEs and serious AEs occurred in 30% and 12% of patients, "
+                         "respectively.")["ae"]
+    assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [
+        ("any", "3-5", 30), ("serious adverse events", "any", 12)]
+
+
+def test_a_bare_share_of_patients_with_a_graded_event():
+    figures = summary_of("Thirty patients were treated. 40% developed grade 4 toxicity.")["ae"]
+    assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("any", "4", 40)]
+
+
+def test_immune_related_events_are_not_all_events():
+    figures = summary_of("Immune-related adverse events occurred in 8 of 40 patients (20%).")["ae"]
+    assert [(f["term"], f["pct"]) for f in figures] == [("immune-related adverse events", 20)]
