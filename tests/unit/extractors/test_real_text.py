@@ -515,3 +515,8 @@ def test_a_bare_share_of_patients_with_a_graded_event():
 def test_immune_related_events_are_not_all_events():
     figures = summary_of("Immune-related adverse events occurred in 8 of 40 patients (20%).")["ae"]
     assert [(f["term"], f["pct"]) for f in figures] == [("immune-related adverse events", 20)]
+
+
+def test_of_inside_an_event_name_does_not_cut_it():
+    figures = summary_of("Toxicities included loss of appetite (30%) and fever without evidence of infection (12%).")["ae"]
+    assert [(f["term"], f["pct"]) for f in figures] == [("loss of appetite", 30), ("fever without evidence of infection", 12)]
