@@ -23,7 +23,7 @@ GRADE = compile_regex(r"<<GRADE>>")
 TERM_WINDOW = 70
 MAX_TERM_WORDS = 7
 NOT_A_TERM = compile_regex(
-    r"\b(?:<<PTS>>|response|responses|ORR|DCR|CBR|rate|rates|survival|PFS|OS|CI|months?|weeks?|years?|days?|median|"
+    r"\b(?:<<PTS>>|response|responses|ORR|DCR|CBR|rate|rates|survival|progression|PFS|OS|CI|months?|weeks?|years?|days?|median|"
     r"disease<<SP>>control|PR|CR|SD|PD|dose|doses|cohorts?|arms?|groups?|level|levels|mg|versus|vs|placebo|"
     r"combination|monotherapy|alone|respectively|total|overall|both|each|all|p|HR|OR|ratio|follow-up|which|that|"
     r"reported|only|interest|deaths?|died|n|similar|comparable|higher|lower|more|less|frequent|infrequent|"
@@ -79,7 +79,7 @@ class AdverseEventFinder(RuleComponent):
     package = "extractors.adverse_events"
     span_key = "kg_adverse_events"
     skips_background = True
-    context_labels = frozenset({"ae-cue", "ae-generic", "ae-term-start", "ae-figure", "ae-threshold", "ae-subject",
+    context_labels = frozenset({"ae-cue", "ae-continues-cue", "ae-generic", "ae-term-start", "ae-figure", "ae-threshold", "ae-subject",
                                 "ae-connector", "ae-not-an-event", "ae-continues", "ae-opening-term", "ae-grade-after",
                                 "ae-paired-grades", "ae-pair-split", "ae-not-a-term-alone", "ae-remark-before",
                                 "ae-arm-before", "ae-each", "ae-coordinated", "ae-subject-pair"})
@@ -87,6 +87,7 @@ class AdverseEventFinder(RuleComponent):
     def __init__(self, nlp, name: str):
         super().__init__(nlp, name)
         self.cue = self.row_pattern("ae-cue")
+        self.continued = self.row_pattern("ae-continues-cue")
         self.boundary = self.row_pattern("ae-term-start")
         self.threshold = self.row_pattern("ae-threshold")
         self.subject = self.row_pattern("ae-subject")
@@ -110,8 +111,13 @@ class AdverseEventFinder(RuleComponent):
         self._drugs = [(s.start_char, s.end_char) for s in doc.spans.get("kg_drugs", [])]
         facts = super().find(doc)  # the ae-overall rows
         taken = [(min(p.start for p in f.parts), max(p.end for p in f.parts)) for f in facts]
+        previous_cued = False
         for start, end in sentence_bounds(text):
-            if not self.cue.search(text, start, end):
+            # 'Grade 3 AEs were rare. Pneumonitis occurred in 3 (4%) patients.': the second sentence goes on
+            # with the safety results though it names no adverse-event word.
+            cued = bool(self.cue.search(text, start, end)) or (previous_cued and bool(self.continued.search(text, start, end)))
+            previous_cued = cued
+            if not cued:
                 continue
             groups = bracket_groups(text, start, end)
             self._last_term: list[Part] | None = None

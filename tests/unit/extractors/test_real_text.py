@@ -520,3 +520,14 @@ def test_immune_related_events_are_not_all_events():
 def test_of_inside_an_event_name_does_not_cut_it():
     figures = summary_of("Toxicities included loss of appetite (30%) and fever without evidence of infection (12%).")["ae"]
     assert [(f["term"], f["pct"]) for f in figures] == [("loss of appetite", 30), ("fever without evidence of infection", 12)]
+
+
+def test_an_event_sentence_after_an_adverse_event_sentence_needs_no_cue_word():
+    figures = summary_of("Grade 3 AEs occurred in 10 (25%) patients. Pneumonitis occurred in only two (5%) patients. "
+                         "Responses occurred in 8 (20%) patients.")["ae"]
+    assert [(f["term"], f["n"], f["pct"]) for f in figures] == [("any", 10, 25), ("pneumonitis", 2, 5)]
+
+
+def test_reported_ends_the_words_before_an_event():
+    figures = summary_of("Patients (n = 51) reported grade 1-2 nausea (39.2%) and diarrhea (29.4%).")["ae"]
+    assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("nausea", "1-2", 39.2), ("diarrhea", "1-2", 29.4)]
