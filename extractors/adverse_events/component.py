@@ -82,7 +82,7 @@ class AdverseEventFinder(RuleComponent):
     context_labels = frozenset({"ae-cue", "ae-continues-cue", "ae-generic", "ae-term-start", "ae-figure", "ae-threshold", "ae-subject",
                                 "ae-connector", "ae-not-an-event", "ae-continues", "ae-opening-term", "ae-grade-after",
                                 "ae-paired-grades", "ae-pair-split", "ae-not-a-term-alone", "ae-remark-before",
-                                "ae-arm-before", "ae-each", "ae-coordinated", "ae-subject-pair"})
+                                "ae-arm-before", "ae-each", "ae-coordinated", "ae-subject-pair", "ae-attributed-to-drug", "ae-grade-list"})
 
     def __init__(self, nlp, name: str):
         super().__init__(nlp, name)
@@ -102,6 +102,8 @@ class AdverseEventFinder(RuleComponent):
         self.each = self.row_pattern("ae-each")
         self.coordinated = self.row_pattern("ae-coordinated")
         self.subject_pair = self.row_pattern("ae-subject-pair")
+        self.attributed = self.row_pattern("ae-attributed-to-drug")
+        self.grade_list = self.row_pattern("ae-grade-list")
         # Between a term and its figure: an arm, an abbreviation or a remark in brackets, none of them the term.
         self.before_bracket = (self.row_pattern("ae-arm-before"), ABBREVIATION_BEFORE, self.row_pattern("ae-remark-before"))
         self.figures = [(row, pattern) for row, pattern in self.rows if row.label == "ae-figure"]
@@ -143,7 +145,25 @@ class AdverseEventFinder(RuleComponent):
                 if figures:
                     taken.append(match.span())
                     in_sentence.extend(figures)
+            in_sentence = self.grade_lists(text, start, end, in_sentence)
             facts.extend(self.paired_grades(text, start, groups, self.respectively(text, start, end, in_sentence)))
+        return facts
+
+    def grade_lists(self, text: str, start: int, end: int, facts: list[Fact]) -> list[Fact]:
+        """'Toxicity was grade 1 (24%), 2 (67%) and 3 (9%)': each bare number before a share is its grade."""
+        for listed in self.grade_list.finditer(text, start, end):
+            grades = [m for m in SINGLE_GRADE.finditer(text, listed.start(), listed.end())
+                      if not re.match(r"\s*[.\u00b7%]", text[m.end():m.end() + 2])]
+            regraded = []
+            for fact in facts:
+                pct = next(p for p in fact.parts if p.role == "pct")
+                if not listed.start() <= pct.start < listed.end():
+                    regraded.append(fact)
+                    continue
+                grade = max((g for g in grades if g.end() <= pct.start), key=lambda g: g.start())
+                kept = tuple(p for p in fact.parts if p.role not in ("grade", "n"))
+                regraded.append(Fact(fact.kind, fact.rule, kept + (Part("grade", *grade.span()),)))
+            facts = regraded
         return facts
 
     def respectively(self, text: str, start: int, end: int, facts: list[Fact]) -> list[Fact]:
@@ -359,9 +379,18 @@ class AdverseEventFinder(RuleComponent):
         if NOT_A_TERM.search(stripped) or GRADE.fullmatch(stripped) or self.treatment_alone.fullmatch(stripped):
             return None
         offset = term_start + term.index(stripped)
+        without_drug = self.without_attributed_drug(text, offset, offset + len(stripped))
+        stripped, offset = text[without_drug:offset + len(stripped)], without_drug
         if overlaps(offset, offset + len(stripped), self._drugs):
             return None
         return [Part("term", offset, offset + len(stripped))] + parts
+
+    def without_attributed_drug(self, text: str, start: int, end: int) -> int:
+        """Where a term starts once the drug it is put down to is left out ('Daratumumab-associated infusion
+        reactions' is the event 'infusion reactions')."""
+        attributed = next((self.attributed.match(text, drug_end) for drug_start, drug_end in self._drugs
+                           if drug_start == start), None)
+        return attributed.end() if attributed is not None and attributed.end() < end else start
 
     def opening_term(self, text: str, start: int, anchor: int) -> list[Part] | None:
         """'Grade 3 or greater anemia was more frequent with X (15.3%; placebo, 1.7%)': the opening event."""
@@ -389,7 +418,8 @@ class AdverseEventFinder(RuleComponent):
         chosen = before[-1] if before else next(self.subject.finditer(text, anchor, end), None)
         if chosen is None:
             return None
-        parts = [Part("term", *chosen.span("term"))]
+        term_start, term_end = chosen.span("term")
+        parts = [Part("term", self.without_attributed_drug(text, term_start, term_end), term_end)]
         for role in ("grade", "grade2"):
             if chosen.group(role):
                 parts.append(Part("grade", *chosen.span(role)))

@@ -531,3 +531,20 @@ def test_an_event_sentence_after_an_adverse_event_sentence_needs_no_cue_word():
 def test_reported_ends_the_words_before_an_event():
     figures = summary_of("Patients (n = 51) reported grade 1-2 nausea (39.2%) and diarrhea (29.4%).")["ae"]
     assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("nausea", "1-2", 39.2), ("diarrhea", "1-2", 29.4)]
+
+
+def test_a_list_of_grades_with_their_shares():
+    # pmc:PMC2360567 writes 'X-related toxicity was WHO grade 1 (..%), 2 (..%), and 3 (..%)'.
+    figures = summary_of("Zorvatinib-related toxicity was grade 1 (30%), 2 (50%), and 3 (20%).")["ae"]
+    assert [(f["term"], f["grade"], f["n"], f["pct"]) for f in figures] == [
+        ("any", "1", None, 30), ("any", "2", None, 50), ("any", "3", None, 20)]
+
+
+def test_the_drug_an_event_is_put_down_to_is_not_part_of_its_name():
+    figures = summary_of("Adverse events included nausea (20%) and cetuximab-related rash (15%).")["ae"]
+    assert [(f["term"], f["pct"]) for f in figures] == [("nausea", 20), ("rash", 15)]
+
+
+def test_a_toxicity_scale_name_before_a_grade_is_not_the_term():
+    figures = summary_of("Common toxicity criteria grade 3/4 neutropenia (40% v 5%) was more frequent with zorvatinib.")["ae"]
+    assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("neutropenia", "3-4", 40), ("neutropenia", "3-4", 5)]
