@@ -548,3 +548,12 @@ def test_the_drug_an_event_is_put_down_to_is_not_part_of_its_name():
 def test_a_toxicity_scale_name_before_a_grade_is_not_the_term():
     figures = summary_of("Common toxicity criteria grade 3/4 neutropenia (40% v 5%) was more frequent with zorvatinib.")["ae"]
     assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("neutropenia", "3-4", 40), ("neutropenia", "3-4", 5)]
+
+
+@pytest.mark.parametrize("text", [
+    "The RP2D of zorvatinib was 400 mg/m2 once daily (max 600 mg/d) with food.",
+    "Dexamethasone was allowed up to 4 mg daily. Patients received zorvatinib 400 mg/m2 daily.",
+    "Zorvatinib was given at 400 mg/m2 daily; one patient (cumulative zorvatinib dose, 750 mg/m2) had cardiac changes.",
+])
+def test_a_cap_or_a_cumulative_dose_is_no_dose_level(text):
+    assert [d["value"] for d in summary_of(text)["doses"]] == [400]
