@@ -557,3 +557,10 @@ def test_a_toxicity_scale_name_before_a_grade_is_not_the_term():
 ])
 def test_a_cap_or_a_cumulative_dose_is_no_dose_level(text):
     assert [d["value"] for d in summary_of(text)["doses"]] == [400]
+
+
+def test_responses_with_a_confidence_interval_in_their_bracket():
+    summary = summary_of("Nine of 30 (30%; 95% CI, 15% to 49%) assessable patients demonstrated radiologically confirmed "
+                         "responses. There were four (13%; 95% CI, 4% to 31%) centrally confirmed complete responses.")
+    assert summary["rates"]["ORR"] == 30
+    assert summary["responses"]["CR"] == 4
