@@ -564,3 +564,8 @@ def test_responses_with_a_confidence_interval_in_their_bracket():
                          "responses. There were four (13%; 95% CI, 4% to 31%) centrally confirmed complete responses.")
     assert summary["rates"]["ORR"] == 30
     assert summary["responses"]["CR"] == 4
+
+
+def test_dlt_events_after_a_clause_on_when_they_were_seen():
+    dlt = summary_of("DLTs observed during dose escalation were grade 4 neutropenia and elevated bilirubin.")["dlt"]
+    assert [(e["term"], e["grade"]) for e in dlt["events"]] == [("neutropenia", "4"), ("elevated bilirubin", None)]
