@@ -17,7 +17,7 @@ from extractors.parsing import response_category
 
 CONTEXT_WINDOW = 300
 # 'ORR was 9 and 3%': a number that shares the next one's percent sign is a percentage too.
-PCT = compile_regex(r"(?<![\d.\u00b7])(<<PCTNUM>>)(?:<<WS>>%|(?=<<SP>>(?:and|or|vs\.?|versus)<<SP>><<PCTNUM>><<WS>>%))")
+PCT = compile_regex(r"(?<![\d.\u00b7])(<<PCTNUM>>)(?:<<PCTSIGN>>|(?=<<SP>>(?:and|or|vs\.?|versus)<<SP>><<PCTNUM>><<PCTSIGN>>))")
 CI_AFTER = compile_regex(r"<<WS>>(?:CI|confidence|credible|CrI)\b")
 MAX_RATES = 8
 VALUE_BRACKET = compile_regex(r"<<WS>><<PCTNUM>><<WS>>%<<WS>>(?:vs\.?|v\.?|versus|and|,|;|/|\))")

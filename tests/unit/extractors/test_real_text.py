@@ -569,3 +569,17 @@ def test_responses_with_a_confidence_interval_in_their_bracket():
 def test_dlt_events_after_a_clause_on_when_they_were_seen():
     dlt = summary_of("DLTs observed during dose escalation were grade 4 neutropenia and elevated bilirubin.")["dlt"]
     assert [(e["term"], e["grade"]) for e in dlt["events"]] == [("neutropenia", "4"), ("elevated bilirubin", None)]
+
+
+@pytest.mark.parametrize("text, orr", [
+    ("Only three patients achieved a response (15 per cent).", 15),
+    ("The response rate was 8.9 percent with zorvatinib.", 8.9),
+    ("At this analysis, 40 (50%) of 80 patients had an objective response (95% CI, 39 to 61).", 50),
+])
+def test_response_rates_in_words_and_with_the_count_first(text, orr):
+    assert summary_of(text)["rates"]["ORR"] == orr
+
+
+def test_adverse_event_shares_written_per_cent():
+    figures = summary_of("Toxicities included nausea (12 per cent) and fatigue (8 percent).")["ae"]
+    assert [(f["term"], f["pct"]) for f in figures] == [("nausea", 12), ("fatigue", 8)]
