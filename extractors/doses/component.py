@@ -48,10 +48,13 @@ class DoseFinder(RuleComponent):
     package = "extractors.doses"
     span_key = "kg_doses"
     context_labels = frozenset({"rp2d-cue", "rp2d-link", "rp2d-negation", "dose-not-a-level", "dose-then-drug",
-                                "rp2d-chain", "dose-agent", "dose-agent-stop", "dose-each", "dose-coordination"})
+                                "rp2d-chain", "dose-agent", "dose-agent-stop", "dose-each", "dose-coordination",
+                                "dose-drug-status"})
 
     def find(self, doc: Doc) -> list[Fact]:
         self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))
+        status = self.row_pattern("dose-drug-status")
+        self._dose_owners = [d for d in self._drugs if not status.match(self.text, d[1])]
         self._radiation = [m.span() for m in radiation_regex().finditer(self.text)]
         self._main_drug = main_drug(doc)
         self._bounds = sentence_bounds(self.text)
@@ -69,7 +72,7 @@ class DoseFinder(RuleComponent):
         else:
             values = [Part("value", *match.span("lo")), Part("value", *match.span("hi"))]
         is_radiation = canonical_unit(match.group("unit")) == "gy"
-        names = self._radiation if is_radiation else self._drugs
+        names = self._radiation if is_radiation else self._dose_owners
         drug = self.drug_written_after(match.end(), names) or self.drug_for(match.start(), match.end(), names)
         agent = None if drug is not None or is_radiation else self.agent_named_before(values[0].start)
         if agent is not None:

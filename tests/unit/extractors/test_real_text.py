@@ -583,3 +583,14 @@ def test_response_rates_in_words_and_with_the_count_first(text, orr):
 def test_adverse_event_shares_written_per_cent():
     figures = summary_of("Toxicities included nausea (12 per cent) and fatigue (8 percent).")["ae"]
     assert [(f["term"], f["pct"]) for f in figures] == [("nausea", 12), ("fatigue", 8)]
+
+
+def test_a_drug_named_as_patient_history_owns_no_dose():
+    doses = summary_of("Patients received zorvatumab 1,000 mg or 500 mg. Four of 9 rituximab-refractory patients "
+                       "responded in the 1,000-mg group.")["doses"]
+    assert {d["drug"] for d in doses} == {"zorvatumab"}
+
+
+def test_an_event_seen_in_a_share_of_patients():
+    figures = summary_of("The most common adverse events were infusion reactions (IRs) seen in 70% of patients.")["ae"]
+    assert [(f["term"], f["pct"]) for f in figures] == [("infusion reactions", 70)]
