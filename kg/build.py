@@ -214,24 +214,38 @@ def build_efficacy(rate_facts: list[FactView], response_facts: list[FactView], e
             counts.setdefault(category, []).append((n, fact.value("category", category), fact.number("pct")))
     values: dict[str, list[tuple[Extracted, Extracted | None]]] = {}
     category_shares: dict[str, list[tuple[Extracted, Extracted]]] = {}
+    subgroup_starts: set[int] = set()
     for fact in rate_facts:
         span = fact.span("rate")
         name = rate_name(span.text) if span is not None else None
         pct = fact.number("pct")
         if name is None or pct is None:
             continue
-        arm = fact.span("arm")
-        label = fact.value("arm", arm.text.lower()) if arm is not None else None
+        arm_role = "arm" if fact.span("arm") is not None else "subgroup"
+        arm = fact.span(arm_role)
+        label = fact.value(arm_role, arm.text.lower()) if arm is not None else None
+        if arm_role == "subgroup" and arm is not None:
+            subgroup_starts.add(arm.start_char)
         if name in COUNT_FIELDS:
             # 'complete response (CR) rate was 72.3%': the share of one category.
             category_shares.setdefault(name, []).append((pct, fact.value("rate", name)))
         elif all(existing.value != pct.value or existing.start != pct.start for existing, _ in values.get(name, [])):
             values.setdefault(name, []).append((pct, label))
     trial_rates = {RATE_FIELDS[name]: found[0][0] for name, found in values.items() if len(found) == 1}
+    subgroup_rates: set[str] = set()
+    for name, found in values.items():
+        unqualified = [pct for pct, label in found if label is None]
+        if len(found) > 1 and len(unqualified) == 1 and all(label is None or label.start in subgroup_starts
+                                                            for _, label in found):
+            # 'The ORR was 75%. Among treatment-naive patients, it was 77.1%': the one value given for no
+            # subgroup is the trial's; the others are its subgroups'.
+            trial_rates[RATE_FIELDS[name]] = unqualified[0]
+            values[name] = [(pct, label) for pct, label in found if label is not None]
+            subgroup_rates.add(name)
     trial_counts = {category: found[0] for category, found in counts.items() if len(found) == 1}
     arms: dict[str, dict[str, Any]] = {}
     for name, found in values.items():
-        if len(found) < 2:
+        if len(found) < 2 and name not in subgroup_rates:
             continue
         for index, (pct, label) in enumerate(found):
             key = label.value if label is not None else f"{name}#{index}"

@@ -44,7 +44,7 @@ class ResponseFinder(RuleComponent):
     span_key = "kg_recist"
     skips_background = True
     context_labels = frozenset({"exclude", "responder-best", "rate-cue", "rate-stop", "rate-category", "rate-threshold",
-                                "rate-named-after"})
+                                "rate-named-after", "rate-subgroup"})
 
     def find(self, doc: Doc) -> list[Fact]:
         self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))
@@ -65,6 +65,7 @@ class ResponseFinder(RuleComponent):
         stop = self.row_pattern("rate-stop")
         category_named = self.row_pattern("rate-category")
         threshold = self.row_pattern("rate-threshold")
+        subgroups = self.row_pattern("rate-subgroup")
         cues = [(row, m) for row, m in self.matches(text, "rate-cue")]
         facts = []
         for index, (row, cue) in enumerate(cues):
@@ -104,6 +105,7 @@ class ResponseFinder(RuleComponent):
                 if len(values) >= MAX_RATES:
                     break
             named_after = self.row_pattern("rate-named-after")
+            subgroup: tuple[int, int] | None = None
             for number, value in enumerate(values):
                 name = names[number % len(names)]
                 # '(23.5% vs 11.8% for ORR; and 58.8% vs 35.3% for DCR)': a name written after the values wins.
@@ -114,6 +116,19 @@ class ResponseFinder(RuleComponent):
                 label = self.label_after(text, value[1], limit)
                 if label:
                     parts.append(Part("arm", *label))
+                else:
+                    # 'Among treatment-naive patients, the ORR was 77.1%, and in previously treated patients,
+                    # it was 70.6%': the subgroup written since the previous value (or the sentence start).
+                    # A value with no subgroup of its own is one more of the same subgroup's ('In patients with
+                    # X, ORR with A versus B was 23% versus 31%').
+                    since = values[number - 1][1] if number else sentence_of(bounds, cue.start())[0]
+                    found = None
+                    for found in subgroups.finditer(text, since, value[0]):
+                        pass
+                    if found is not None:
+                        subgroup = found.span("subgroup")
+                    if subgroup is not None:
+                        parts.append(Part("subgroup", *subgroup))
                 facts.append(Fact("rate", row.id, tuple(parts)))
         return facts
 

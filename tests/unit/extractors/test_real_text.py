@@ -594,3 +594,16 @@ def test_a_drug_named_as_patient_history_owns_no_dose():
 def test_an_event_seen_in_a_share_of_patients():
     figures = summary_of("The most common adverse events were infusion reactions (IRs) seen in 70% of patients.")["ae"]
     assert [(f["term"], f["pct"]) for f in figures] == [("infusion reactions", 70)]
+
+
+@pytest.mark.parametrize("text, trial, subgroups", [
+    ("The ORR was 60% (95% CI, 45 to 74). Among treatment-naive patients, the ORR was 70%, and in previously "
+     "treated patients, it was 50%.", 60, [("treatment-naive patients", 70), ("previously treated patients", 50)]),
+    ("In all patients, the ORR was 40% (n = 90). In patients with high tumour expression (n = 30), the ORR was 55%.",
+     40, [("patients with high tumour expression", 55)]),
+    ("The ORR was 40% with zorvatinib and 20% with placebo.", None, [("zorvatinib", 40), (None, 20)]),
+])
+def test_a_rate_for_a_subgroup_is_not_the_trial_rate(text, trial, subgroups):
+    summary = summary_of(text)
+    assert summary["rates"]["ORR"] == trial
+    assert [(arm["arm"], arm["rates"]["ORR"]) for arm in summary["arms"]] == subgroups
