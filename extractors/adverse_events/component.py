@@ -22,20 +22,7 @@ from extractors.engine import Fact, Part, RuleComponent, compile_regex, group_pa
 GRADE = compile_regex(r"<<GRADE>>")
 TERM_WINDOW = 70
 MAX_TERM_WORDS = 7
-NOT_A_TERM = compile_regex(
-    r"\b(?:<<PTS>>|response|responses|ORR|DCR|CBR|rate|rates|survival|progression|PFS|OS|CI|months?|weeks?|years?|days?|median|"
-    r"disease<<SP>>control|PR|CR|SD|PD|dose|doses|cohorts?|arms?|groups?|level|levels|mg|versus|vs|placebo|"
-    r"combination|monotherapy|alone|respectively|total|overall|both|each|all|p|HR|OR|ratio|follow-up|which|that|"
-    r"reported|only|interest|deaths?|died|n|similar|comparable|higher|lower|more|less|frequent|infrequent|"
-    r"rare|uncommon|there|it|this|these|those|they|we|dosing|dosage|resulted|<<NUMWORD>>)\b|\d"
-)
-LEADING_WORDS = re.compile(r"(?:(?:a|an|the|of|and|or|but|while|whereas|however,?|worse|higher|greater|above|more|most|any|being)\s+)+",
-                           re.IGNORECASE)
 OPENERS, CLOSERS = "([", ")]"
-RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
-SINGLE_GRADE = re.compile(r"(?<![\d.])([1-5])(?![\d.])")
-RELATIVE_CLAUSE = re.compile(r",?\s*\b(?:which|that)\s*$", re.IGNORECASE)
-ABBREVIATION_BEFORE = re.compile(r"\s*\([A-Za-z][\w-]{0,12}\)\s*$")
 
 
 @functools.cache
@@ -82,7 +69,9 @@ class AdverseEventFinder(RuleComponent):
     context_labels = frozenset({"ae-cue", "ae-continues-cue", "ae-generic", "ae-term-start", "ae-figure", "ae-threshold", "ae-subject",
                                 "ae-connector", "ae-not-an-event", "ae-continues", "ae-opening-term", "ae-grade-after",
                                 "ae-paired-grades", "ae-pair-split", "ae-not-a-term-alone", "ae-remark-before",
-                                "ae-arm-before", "ae-each", "ae-coordinated", "ae-subject-pair", "ae-attributed-to-drug", "ae-grade-list"})
+                                "ae-arm-before", "ae-each", "ae-coordinated", "ae-subject-pair", "ae-attributed-to-drug", "ae-grade-list",
+                                "ae-not-a-term", "ae-leading-words", "ae-respectively", "ae-single-grade",
+                                "ae-relative-clause", "ae-abbreviation-before"})
 
     def __init__(self, nlp, name: str):
         super().__init__(nlp, name)
@@ -104,8 +93,14 @@ class AdverseEventFinder(RuleComponent):
         self.subject_pair = self.row_pattern("ae-subject-pair")
         self.attributed = self.row_pattern("ae-attributed-to-drug")
         self.grade_list = self.row_pattern("ae-grade-list")
+        self.not_a_term = self.row_pattern("ae-not-a-term")
+        self.leading_words = self.row_pattern("ae-leading-words")
+        self.respectively_word = self.row_pattern("ae-respectively")
+        self.single_grade = self.row_pattern("ae-single-grade")
+        self.relative_clause = self.row_pattern("ae-relative-clause")
         # Between a term and its figure: an arm, an abbreviation or a remark in brackets, none of them the term.
-        self.before_bracket = (self.row_pattern("ae-arm-before"), ABBREVIATION_BEFORE, self.row_pattern("ae-remark-before"))
+        self.before_bracket = (self.row_pattern("ae-arm-before"), self.row_pattern("ae-abbreviation-before"),
+                               self.row_pattern("ae-remark-before"))
         self.figures = [(row, pattern) for row, pattern in self.rows if row.label == "ae-figure"]
 
     def find(self, doc: Doc) -> list[Fact]:
@@ -152,7 +147,7 @@ class AdverseEventFinder(RuleComponent):
     def grade_lists(self, text: str, start: int, end: int, facts: list[Fact]) -> list[Fact]:
         """'Toxicity was grade 1 (24%), 2 (67%) and 3 (9%)': each bare number before a share is its grade."""
         for listed in self.grade_list.finditer(text, start, end):
-            grades = [m for m in SINGLE_GRADE.finditer(text, listed.start(), listed.end())
+            grades = [m for m in self.single_grade.finditer(text, listed.start(), listed.end())
                       if not re.match(r"\s*[.\u00b7%]", text[m.end():m.end() + 2])]
             regraded = []
             for fact in facts:
@@ -168,7 +163,7 @@ class AdverseEventFinder(RuleComponent):
 
     def respectively(self, text: str, start: int, end: int, facts: list[Fact]) -> list[Fact]:
         """'Grade 3 and 4 TRAEs occurred in 42% and 25%, respectively': the grades pair with the figures in turn."""
-        if not RESPECTIVELY.search(text, start, end) or len(facts) < 2:
+        if not self.respectively_word.search(text, start, end) or len(facts) < 2:
             return facts
         ordered = sorted(facts, key=lambda f: next(p.start for p in f.parts if p.role == "pct"))
         first_figure = min(p.start for f in facts for p in f.parts if p.role in ("n", "pct"))
@@ -189,7 +184,7 @@ class AdverseEventFinder(RuleComponent):
         # 'grade 3/4' is one group by convention; only 'grade 3 and 4 ... respectively' splits.
         if not re.search(r"\band\b", text[grade_start:grade_end], re.IGNORECASE):
             return facts
-        singles = [m.span(1) for m in SINGLE_GRADE.finditer(text, grade_start, grade_end)]
+        singles = [m.span(1) for m in self.single_grade.finditer(text, grade_start, grade_end)]
         if len(singles) < 2 or len(facts) % len(singles):
             return facts
         return [Fact(f.kind, f.rule, tuple(Part("grade", *singles[i % len(singles)]) if p.role == "grade" else p
@@ -334,7 +329,7 @@ class AdverseEventFinder(RuleComponent):
             found = trailing.search(text, sentence_start, bracket)
             if found is not None:
                 bracket = found.start()
-        relative = RELATIVE_CLAUSE.search(text, sentence_start, bracket)
+        relative = self.relative_clause.search(text, sentence_start, bracket)
         if relative is not None:
             bracket = relative.start()  # the relative clause of 'febrile neutropenia, which was reported in'
         window_start = max(sentence_start, bracket - TERM_WINDOW)
@@ -365,7 +360,7 @@ class AdverseEventFinder(RuleComponent):
                     term_start = max(term_start, grade.end())
                     break
         term = text[term_start:bracket]
-        leading = LEADING_WORDS.match(term.lstrip())
+        leading = self.leading_words.match(term.lstrip())
         if leading:
             term_start += (len(term) - len(term.lstrip())) + leading.end()
             term = text[term_start:bracket]
@@ -376,7 +371,7 @@ class AdverseEventFinder(RuleComponent):
             return None
         if not stripped or not stripped[0].isalpha() or len(stripped.split()) > MAX_TERM_WORDS:
             return None
-        if NOT_A_TERM.search(stripped) or GRADE.fullmatch(stripped) or self.treatment_alone.fullmatch(stripped):
+        if self.not_a_term.search(stripped) or GRADE.fullmatch(stripped) or self.treatment_alone.fullmatch(stripped):
             return None
         offset = term_start + term.index(stripped)
         without_drug = self.without_attributed_drug(text, offset, offset + len(stripped))
@@ -398,11 +393,11 @@ class AdverseEventFinder(RuleComponent):
         if match is None:
             return None
         term_start, term_end = match.span("term")
-        leading = LEADING_WORDS.match(text, term_start, term_end)
+        leading = self.leading_words.match(text, term_start, term_end)
         if leading:
             term_start = leading.end()
         term = text[term_start:term_end]
-        if not term or NOT_A_TERM.search(term) or GRADE.fullmatch(term) or overlaps(term_start, term_end, self._drugs) \
+        if not term or self.not_a_term.search(term) or GRADE.fullmatch(term) or overlaps(term_start, term_end, self._drugs) \
                 or len(term.split()) > MAX_TERM_WORDS:
             return None
         parts = [Part("term", term_start, term_end)]
