@@ -14,14 +14,13 @@ from spacy.tokens import Doc
 
 from extractors.engine import Fact, Part, PatternRow, RuleComponent, group_parts
 
-ITEM_SPLIT = re.compile(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|;\s*")
 DOSE_WINDOW = 60
 
 
 class DltCounter(RuleComponent):
     package = "extractors.dlt"
     span_key = "kg_dlt"
-    context_labels = frozenset({"dlt-event-item", "dlt-after-dose"})
+    context_labels = frozenset({"dlt-event-item", "dlt-after-dose", "dlt-item-split"})
 
     def find(self, doc: Doc) -> list[Fact]:
         self._doses = []
@@ -65,7 +64,7 @@ class DltCounter(RuleComponent):
         if cut:
             body = body[:cut.start()]
         items, cursor = [], 0
-        for separator in list(ITEM_SPLIT.finditer(body)) + [None]:
+        for separator in list(self.row_pattern("dlt-item-split").finditer(body)) + [None]:
             end = separator.start() if separator else len(body)
             items.append((cursor, end))
             cursor = separator.end() if separator else len(body)

@@ -17,7 +17,6 @@ from spacy.tokens import Doc
 from extractors.engine import (Fact, Part, PatternRow, RuleComponent, canonical_unit, data_tsv, sentence_bounds, sentence_of,
                                by_first_letter)
 
-VALUE = re.compile(r"\d{1,3}(?:,\d{3})+(?![\d.,])|\d+(?:[.\u00b7]\d+)?")
 BEFORE_WINDOW = 120
 AFTER_WINDOW = 40
 RP2D_WINDOW = 80
@@ -49,7 +48,7 @@ class DoseFinder(RuleComponent):
     span_key = "kg_doses"
     context_labels = frozenset({"rp2d-cue", "rp2d-link", "rp2d-negation", "dose-not-a-level", "dose-then-drug",
                                 "rp2d-chain", "dose-agent", "dose-agent-stop", "dose-each", "dose-coordination",
-                                "dose-drug-status"})
+                                "dose-drug-status", "dose-value"})
 
     def find(self, doc: Doc) -> list[Fact]:
         self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))
@@ -68,7 +67,7 @@ class DoseFinder(RuleComponent):
         unit = Part("unit", *match.span("unit"))
         if "values" in match.groupdict() and match.group("values") is not None:
             offset = match.start("values")
-            values = [Part("value", offset + v.start(), offset + v.end()) for v in VALUE.finditer(match.group("values"))]
+            values = [Part("value", offset + v.start(), offset + v.end()) for v in self.row_pattern("dose-value").finditer(match.group("values"))]
         else:
             values = [Part("value", *match.span("lo")), Part("value", *match.span("hi"))]
         is_radiation = canonical_unit(match.group("unit")) == "gy"

@@ -17,11 +17,7 @@ from extractors.parsing import response_category
 
 CONTEXT_WINDOW = 300
 # 'ORR was 9 and 3%': a number that shares the next one's percent sign is a percentage too.
-PCT = compile_regex(r"(?<![\d.\u00b7])(<<PCTNUM>>)(?:<<PCTSIGN>>|(?=<<SP>>(?:and|or|vs\.?|versus)<<SP>><<PCTNUM>><<PCTSIGN>>))")
-CI_AFTER = compile_regex(r"<<WS>>(?:CI|confidence|credible|CrI)\b")
 MAX_RATES = 8
-VALUE_BRACKET = compile_regex(r"<<WS>><<PCTNUM>><<WS>>%<<WS>>(?:vs\.?|v\.?|versus|and|,|;|/|\))")
-JUST_AFTER_NAME = re.compile(r"^\s*(?:(?:was|were|is|of|:|=)\s*)*$", re.IGNORECASE)
 LABEL_WINDOW = 40
 
 
@@ -44,7 +40,8 @@ class ResponseFinder(RuleComponent):
     span_key = "kg_recist"
     skips_background = True
     context_labels = frozenset({"exclude", "responder-best", "rate-cue", "rate-stop", "rate-category", "rate-threshold",
-                                "rate-named-after", "rate-subgroup"})
+                                "rate-named-after", "rate-subgroup",
+                                "rate-value", "rate-ci-after", "rate-value-bracket", "rate-just-after-name"})
 
     def find(self, doc: Doc) -> list[Fact]:
         self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))
@@ -66,6 +63,8 @@ class ResponseFinder(RuleComponent):
         category_named = self.row_pattern("rate-category")
         threshold = self.row_pattern("rate-threshold")
         subgroups = self.row_pattern("rate-subgroup")
+        value_pattern, ci_after = self.row_pattern("rate-value"), self.row_pattern("rate-ci-after")
+        value_bracket, just_after_name = self.row_pattern("rate-value-bracket"), self.row_pattern("rate-just-after-name")
         cues = [(row, m) for row, m in self.matches(text, "rate-cue")]
         facts = []
         for index, (row, cue) in enumerate(cues):
@@ -82,20 +81,20 @@ class ResponseFinder(RuleComponent):
             # One entry per open bracket: does it hold values ('(92.9% vs. 76.4%; P<.001)') or asides (CIs, n/N)?
             brackets: list[bool] = []
             cursor = cue.end()
-            for match in PCT.finditer(text, cue.end(), limit):
+            for match in value_pattern.finditer(text, cue.end(), limit):
                 segment = text[cursor:match.start()]
                 if values and category_named.search(segment):
                     break  # '..., respectively, with partial responses in seven (13.0%)': another figure's list
                 for offset, char in enumerate(segment):
                     position = cursor + offset
                     if char in "([":
-                        at_name = not brackets and not values and JUST_AFTER_NAME.match(text[cue.end():position])
-                        holds_values = bool(VALUE_BRACKET.match(text, position + 1))
+                        at_name = not brackets and not values and just_after_name.match(text[cue.end():position])
+                        holds_values = bool(value_bracket.match(text, position + 1))
                         brackets.append(bool(at_name) or holds_values)
                     elif char in ")]" and brackets:
                         brackets.pop()
                 cursor = match.start()
-                if CI_AFTER.match(text, match.end()) or text[max(0, match.start() - 3):match.start()].strip() in {"95", "90"}:
+                if ci_after.match(text, match.end()) or text[max(0, match.start() - 3):match.start()].strip() in {"95", "90"}:
                     continue
                 if threshold.search(text, max(0, match.start() - 15), match.start()):
                     continue  # 'molecular response rate (MRR; >=50% decline ...)': a threshold, no rate
