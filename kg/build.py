@@ -204,14 +204,23 @@ def build_efficacy(rate_facts: list[FactView], response_facts: list[FactView], e
     in part 2') gives one arm per value, labelled by the drug named with it where there is one.
     """
     counts: dict[str, list[tuple[Extracted, Extracted, Extracted | None]]] = {}
+    sentences: dict[int, tuple[int, int]] = {}
+    bounds: dict[int, list[tuple[int, int]]] = {}
     for fact in response_facts:
         span = fact.span("category")
         category = response_category(span.text) if span is not None else None
         n = fact.number("n", integer=True)
         if category is None or n is None:
             continue
-        if all(existing.value != n.value for existing, _, _ in counts.get(category, [])):
+        n_span = fact.span("n")
+        doc_bounds = bounds.setdefault(id(n_span.doc), sentence_bounds(doc_text(n_span.doc)))
+        sentence = (id(n_span.doc), sentence_of(doc_bounds, n_span.start_char))
+        # The same count in another sentence restates it (the conclusions repeat a result); in one sentence
+        # it is another arm's ('six CR with A, and six CR with B').
+        if all(existing.start != n.start and (existing.value != n.value or sentences[id(existing)] == sentence)
+               for existing, _, _ in counts.get(category, [])):
             counts.setdefault(category, []).append((n, fact.value("category", category), fact.number("pct")))
+            sentences[id(n)] = sentence
     values: dict[str, list[tuple[Extracted, Extracted | None]]] = {}
     category_shares: dict[str, list[tuple[Extracted, Extracted]]] = {}
     subgroup_starts: set[int] = set()

@@ -607,3 +607,9 @@ def test_a_rate_for_a_subgroup_is_not_the_trial_rate(text, trial, subgroups):
     summary = summary_of(text)
     assert summary["rates"]["ORR"] == trial
     assert [(arm["arm"], arm["rates"]["ORR"]) for arm in summary["arms"]] == subgroups
+
+
+def test_equal_counts_of_two_arms_in_one_sentence_are_both_kept():
+    summary = summary_of("Four complete responses (CR) and 10 partial responses (PR) were seen with A, and four CR "
+                         "and 12 PR with B. Four patients had a complete response.")
+    assert sorted(arm["responses"]["CR"] for arm in summary["arms"] if arm["responses"]["CR"]) == [4, 4]
