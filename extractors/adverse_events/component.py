@@ -17,11 +17,13 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.engine import Fact, Part, RuleComponent, compile_regex, group_parts, overlaps, sentence_bounds
+from extractors.engine import (Fact, Part, RuleComponent, compile_regex, data_json, group_parts, overlaps,
+                               sentence_bounds)
 
 GRADE = compile_regex(r"<<GRADE>>")
-TERM_WINDOW = 70
-MAX_TERM_WORDS = 7
+LIMITS = data_json("extractors.adverse_events", "limits.json")["limits"]
+TERM_WINDOW = LIMITS["term_window"]["value"]
+MAX_TERM_WORDS = LIMITS["max_term_words"]["value"]
 OPENERS, CLOSERS = "([", ")]"
 
 

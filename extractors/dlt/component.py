@@ -12,9 +12,10 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.engine import Fact, Part, PatternRow, RuleComponent, group_parts
+from extractors.engine import Fact, Part, PatternRow, RuleComponent, data_json, group_parts
 
-DOSE_WINDOW = 60
+LIMITS = data_json("extractors.dlt", "limits.json")["limits"]
+DOSE_WINDOW = LIMITS["dose_window"]["value"]
 
 
 class DltCounter(RuleComponent):

@@ -14,12 +14,13 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.engine import (Fact, Part, PatternRow, RuleComponent, canonical_unit, data_tsv, sentence_bounds, sentence_of,
-                               by_first_letter)
+from extractors.engine import (Fact, Part, PatternRow, RuleComponent, by_first_letter, canonical_unit, data_json,
+                               data_tsv, sentence_bounds, sentence_of)
 
-BEFORE_WINDOW = 120
-AFTER_WINDOW = 40
-RP2D_WINDOW = 80
+LIMITS = data_json("extractors.doses", "limits.json")["limits"]
+BEFORE_WINDOW = LIMITS["before_window"]["value"]
+AFTER_WINDOW = LIMITS["after_window"]["value"]
+RP2D_WINDOW = LIMITS["rp2d_window"]["value"]
 JOINER = "[- \u2010\u2011]"
 
 

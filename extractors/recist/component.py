@@ -12,13 +12,14 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.engine import Fact, Part, PatternRow, RuleComponent, compile_regex, group_parts
+from extractors.engine import Fact, Part, PatternRow, RuleComponent, compile_regex, data_json, group_parts
 from extractors.parsing import response_category
 
-CONTEXT_WINDOW = 300
+LIMITS = data_json("extractors.recist", "limits.json")["limits"]
+CONTEXT_WINDOW = LIMITS["context_window"]["value"]
 # 'ORR was 9 and 3%': a number that shares the next one's percent sign is a percentage too.
-MAX_RATES = 8
-LABEL_WINDOW = 40
+MAX_RATES = LIMITS["max_rates"]["value"]
+LABEL_WINDOW = LIMITS["label_window"]["value"]
 
 
 def clause_end(text: str, start: int, limit: int) -> int:
