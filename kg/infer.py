@@ -191,6 +191,14 @@ def best_size(pairs: list[Pair], stated: set[int]) -> Population:
             elif set(rounded) <= set(truncated) and len(truncated) > len(rounded) and rounded:
                 # one figure more under truncation is as likely a slip that happens to truncate right
                 chosen = Population(size, rounded, ROUND)
+            elif not set(rounded) <= set(truncated) and not set(truncated) <= set(rounded):
+                # some fit only rounded and some only truncated: one abstract does not round two ways, so N
+                # is supported by the larger side only, under its convention (rounding on a tie), and the
+                # others are left to be judged (a slip lands on a neighbouring N under the other convention)
+                if len(truncated) > len(rounded) + TRUNCATION_PENALTY:
+                    chosen = Population(size, truncated, TRUNCATE)
+                else:
+                    chosen = Population(size, rounded, ROUND)
             else:
                 chosen = Population(size, list(dict.fromkeys(rounded + truncated)))
     if best is None or (best[0] == 0 and not best[1]):
@@ -251,14 +259,18 @@ def clusters(pairs: list[Pair], stated: set[int], everything: list[Pair] | None 
     rest = [pair for pair in pairs if pair not in main.support]
     while rest and len(found) < MAX_CLUSTERS:
         population = best_size(rest, stated)
-        if population.size is None or sum(pair.specific for pair in population.support) < MIN_CLUSTER_SUPPORT:
+        # a population of its own: specific figures enough, or a size the text states (an arm) that enough
+        # figures fit, one of them specific
+        specific = sum(pair.specific for pair in population.support)
+        if population.size is None or (specific < MIN_CLUSTER_SUPPORT and not (
+                population.size in stated and specific and len(population.support) >= MIN_CLUSTER_SUPPORT)):
             break
         found.append(population)
         rest = [pair for pair in rest if pair not in population.support]
     known = tuple(population.size for population in found if population.size is not None)
     for pair in rest:
         alternative = other_population(pair, everything if everything is not None else pairs, stated, known)
-        if alternative is None and pair.precise and not well_supported(nearest(pair, found)):
+        if alternative is None and pair.precise and not well_supported(nearest(pair, found), stated):
             # a figure that pins its own N ('12 (18.2%)': 66 only) against a population that one precise
             # figure supports ('18 (27.7%)': 65 only): two figures disagree and nothing says which is wrong
             alternative = Population(fitting_sizes(pair)[0], [pair])
@@ -267,10 +279,11 @@ def clusters(pairs: list[Pair], stated: set[int], everything: list[Pair] | None 
     return found
 
 
-def well_supported(population: Population) -> bool:
+def well_supported(population: Population, stated: set[int]) -> bool:
     """Whether a population outweighs one precise figure that disagrees with it: two precise figures, or
-    three of any kind, fit it."""
-    return sum(pair.precise for pair in population.support) >= 2 or len(population.support) >= 3
+    three of any kind, fit it, or two fit it and the text states its size (an arm's)."""
+    return (sum(pair.precise for pair in population.support) >= 2 or len(population.support) >= 3
+            or (population.size in stated and len(population.support) >= MIN_CLUSTER_SUPPORT))
 
 
 def nearest(pair: Pair, populations: list[Population]) -> Population:
@@ -297,13 +310,19 @@ def other_population(pair: Pair, pairs: list[Pair], stated: set[int], found: tup
     for size in candidates([pair], stated):
         if size in found or not (pair.informative(size) and fits(pair, size)):
             continue  # the main N is judged by the shapes, under the convention the main figures show
-        others = [other for other in pairs
-                  if other is not pair and other.specific and other.informative(size) and fits(other, size)]
+        # the figure and those that share its N round one way (an abstract does not round two ways)
+        others = max(([other for other in pairs if other is not pair and other.specific and other.informative(size)
+                       and convention in conventions(other, size)] for convention in sorted(conventions(pair, size))),
+                     key=len)
         key = (len(others), size in stated, -size)
         # two precise figures (this one and another) agreeing on one N are a population of their own:
         # "7.1% (3 patients)" and "73.8% (31 patients)" of a subgroup of 42
         enough = len(others) >= MIN_CLUSTER_SUPPORT or (pair.precise and any(other.precise for other in others))
         if size not in stated and any(known in stated and all(fits(other, known) for other in others) for known in found):
+            enough = False
+        # nor when each of them is a figure of a population the text states (another arm's figures, which
+        # fit a neighbouring N as well): the stated populations explain them, and they say nothing of N
+        if size not in stated and others and all(any(fits(other, known) for known in stated if known != size) for other in others):
             enough = False
         if enough and (best is None or key > best):
             best, chosen = key, Population(size, [pair, *others])
