@@ -123,7 +123,7 @@ class PopulationCounter(RuleComponent):
         """One fact per arm the match states ('60 received A and 30 received B' is two), each with a label:
         its own words, else the words before its size in its clause. A choice or a whole is no arm."""
         facts = []
-        for suffix in ("", "2"):
+        for suffix in ("", "2", "3"):
             if match.groupdict().get("n" + suffix) is None:
                 continue
             n = Part("n", *match.span("n" + suffix))

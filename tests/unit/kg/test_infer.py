@@ -160,3 +160,15 @@ def test_infer_a_population_needs_one_rounding_convention():
     found = clusters(pairs, stated={71, 36, 38, 33})
     # Assert: 69 is no population (nor 68 of the slip alone: a stated arm that two figures fit outweighs it)
     assert [(c.size, [p.n for p in c.support]) for c in found] == [(36, [26, 2]), (71, [8, 24])]
+
+
+def test_infer_a_leftover_is_given_another_arm_only_under_the_abstracts_rounding():
+    # Arrange: an abstract that rounds (arm A of 195: "31 (16%)", "22 (11%)", "41 (21%)", "47 (24%)"), a slip
+    # "28 (13%)" in arm A (28/195 = 14.4%), and arm B's figures of 204 ("20 (10%)", "70 (34%)", "62 (30%)"):
+    # 28/204 = 13.7% truncates to 13% but rounds to 14%
+    arm_a = [pair(31, "16"), pair(22, "11"), pair(41, "21"), pair(47, "24"), pair(28, "13")]
+    arm_b = [pair(20, "10"), pair(70, "34"), pair(62, "30")]
+    # Act
+    found = clusters(arm_a, stated={195, 204}, everything=arm_a + arm_b)
+    # Assert: the slip is not taken for a figure of arm B, and is left to the shapes against 195
+    assert [(c.size, [p.n for p in c.support]) for c in found] == [(195, [31, 22, 41, 47])]
