@@ -494,6 +494,8 @@ def arm_sizes(text: str) -> list[tuple[str, int]]:
      "26 patients were randomly assigned to receive placebo.",
      [("zorvatinib", 52), ("100 mg daily", 27), ("200 mg daily", 25), ("placebo", 26)]),
     ("Of 90 treated patients, 61 received zorvatinib and 29 received docetaxel.", [("zorvatinib", 61), ("docetaxel", 29)]),
+    ("In all, 80 patients were randomly assigned: 41 to zorvatinib plus docetaxel and 39 to single-agent docetaxel.",
+     [("zorvatinib plus docetaxel", 41), ("single-agent docetaxel", 39)]),
     ("A total of 90 patients (50 with melanoma, 25 with NSCLC, and 15 with other tumours) were treated.",
      [("melanoma", 50), ("nsclc", 25), ("other tumours", 15)]),
 ])
