@@ -284,6 +284,45 @@ def build_efficacy(rate_facts: list[FactView], response_facts: list[FactView], e
     return efficacy, [Arm(arm=arm["label"], efficacy=ResponseSummary(**arm["fields"])) for arm in arms.values()]
 
 
+def joined_arms(with_results: list[Arm], with_sizes: list[Arm]) -> list[Arm]:
+    """An arm the text gives results for and one it gives the size of are one arm when one label holds the
+    other ('ORR was 55% in patients with high expression' and 'high expression (n = 30)'), and neither label
+    fits any other arm."""
+    def holds(a: str, b: str) -> bool:
+        return f" {a} " in f" {b} " or f" {b} " in f" {a} "
+
+    joined = list(with_results)
+    rest = []
+    for sized in with_sizes:
+        label = sized.arm.value
+        fits = [i for i, arm in enumerate(joined) if arm.arm is not None and arm.n is None and holds(label, arm.arm.value)]
+        rivals = [other for other in with_sizes if other is not sized and any(holds(other.arm.value, joined[i].arm.value)
+                                                                               for i in fits)]
+        if len(fits) != 1 or rivals:
+            rest.append(sized)
+            continue
+        joined[fits[0]] = joined[fits[0]].model_copy(update={"n": sized.n})
+    return joined + rest
+
+
+def arm_sizes(facts: list[FactView], enrolled: Extracted | None) -> list[Arm]:
+    """The arms, cohorts and subgroups whose size the text states ('drug A (n = 60)', '40 to the placebo
+    arm'), each once. A lone size equal to the enrolled total is the whole trial, not one of its parts.
+
+    A size larger than the enrolment kg read is left out: one of the two readings is wrong (most often the
+    enrolment, read from a subgroup), nothing says which, and an arm size serves as the population of
+    figures, which a wrong one would misjudge."""
+    arms = []
+    for fact in facts:
+        n, label = fact.number("n", integer=True), fact.span("arm")
+        if n is not None and label is not None and (enrolled is None or n.value <= enrolled.value):
+            arms.append(Arm(arm=fact.value("arm", " ".join(label.text.lower().split())), n=n))
+    arms = unique(arms, key=lambda arm: (arm.arm.value, arm.n.value))
+    if len(arms) == 1 and enrolled is not None and arms[0].n.value == enrolled.value:
+        return []
+    return arms
+
+
 def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) -> TrialAbstract:
     facts = facts_of(text_doc, "text") + (facts_of(title_doc, "title") if title_doc is not None else [])
     by_kind: dict[str, list[FactView]] = {}
@@ -318,6 +357,7 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
     evaluable = first(f.number("n", integer=True) for f in kind("evaluable"))
 
     efficacy, arms = build_efficacy(kind("rate"), kind("response"), evaluable)
+    arms = joined_arms(arms, arm_sizes(kind("arm"), enrolled))
 
     doses = unique((build_dose(f) for f in kind("dose")), key=dose_key)
     rp2d = unique((build_dose(f) for f in kind("rp2d")), key=dose_key)

@@ -191,6 +191,14 @@ def best_size(pairs: list[Pair], stated: set[int]) -> Population:
             elif set(rounded) <= set(truncated) and len(truncated) > len(rounded) and rounded:
                 # one figure more under truncation is as likely a slip that happens to truncate right
                 chosen = Population(size, rounded, ROUND)
+            elif not set(rounded) <= set(truncated) and not set(truncated) <= set(rounded):
+                # some fit only rounded and some only truncated: one abstract does not round two ways, so N
+                # is supported by the larger side only, under its convention (rounding on a tie), and the
+                # others are left to be judged (a slip lands on a neighbouring N under the other convention)
+                if len(truncated) > len(rounded) + TRUNCATION_PENALTY:
+                    chosen = Population(size, truncated, TRUNCATE)
+                else:
+                    chosen = Population(size, rounded, ROUND)
             else:
                 chosen = Population(size, list(dict.fromkeys(rounded + truncated)))
     if best is None or (best[0] == 0 and not best[1]):
@@ -242,23 +250,30 @@ def pairs_of(record: TrialAbstract, base: URIRef) -> list[list[Pair]]:
     return [groups[key] for key in sorted(groups)]
 
 
-def clusters(pairs: list[Pair], stated: set[int], everything: list[Pair] | None = None) -> list[Population]:
+def clusters(pairs: list[Pair], stated: set[int], everything: list[Pair] | None = None,
+             convention: str | None = None) -> list[Population]:
     """The main population (best-supported N) and further ones that at least MIN_CLUSTER_SUPPORT figures fit.
     A leftover figure may find its population among ``everything`` (all groups of the abstract): the
-    second mention of "disease control" in another subgroup shares that subgroup's N with its first."""
+    second mention of "disease control" in another subgroup shares that subgroup's N with its first, under
+    the rounding ``convention`` the abstract's figures show (here, or in an earlier group)."""
     main = best_size(pairs, stated)
     found = [main]
     rest = [pair for pair in pairs if pair not in main.support]
     while rest and len(found) < MAX_CLUSTERS:
         population = best_size(rest, stated)
-        if population.size is None or sum(pair.specific for pair in population.support) < MIN_CLUSTER_SUPPORT:
+        # a population of its own: specific figures enough, or a size the text states (an arm) that enough
+        # figures fit, one of them specific
+        specific = sum(pair.specific for pair in population.support)
+        if population.size is None or (specific < MIN_CLUSTER_SUPPORT and not (
+                population.size in stated and specific and len(population.support) >= MIN_CLUSTER_SUPPORT)):
             break
         found.append(population)
         rest = [pair for pair in rest if pair not in population.support]
     known = tuple(population.size for population in found if population.size is not None)
+    shown = convention or next((population.convention for population in found if population.convention), None)
     for pair in rest:
-        alternative = other_population(pair, everything if everything is not None else pairs, stated, known)
-        if alternative is None and pair.precise and not well_supported(nearest(pair, found)):
+        alternative = other_population(pair, everything if everything is not None else pairs, stated, known, shown)
+        if alternative is None and pair.precise and not well_supported(nearest(pair, found), stated):
             # a figure that pins its own N ('12 (18.2%)': 66 only) against a population that one precise
             # figure supports ('18 (27.7%)': 65 only): two figures disagree and nothing says which is wrong
             alternative = Population(fitting_sizes(pair)[0], [pair])
@@ -267,10 +282,11 @@ def clusters(pairs: list[Pair], stated: set[int], everything: list[Pair] | None 
     return found
 
 
-def well_supported(population: Population) -> bool:
+def well_supported(population: Population, stated: set[int]) -> bool:
     """Whether a population outweighs one precise figure that disagrees with it: two precise figures, or
-    three of any kind, fit it."""
-    return sum(pair.precise for pair in population.support) >= 2 or len(population.support) >= 3
+    three of any kind, fit it, or two fit it and the text states its size (an arm's)."""
+    return (sum(pair.precise for pair in population.support) >= 2 or len(population.support) >= 3
+            or (population.size in stated and len(population.support) >= MIN_CLUSTER_SUPPORT))
 
 
 def nearest(pair: Pair, populations: list[Population]) -> Population:
@@ -282,7 +298,8 @@ def nearest(pair: Pair, populations: list[Population]) -> Population:
     return min(sized, key=lambda population: (abs(math.log(population.size / implied)), sized.index(population)))
 
 
-def other_population(pair: Pair, pairs: list[Pair], stated: set[int], found: tuple[int, ...] = ()) -> Population | None:
+def other_population(pair: Pair, pairs: list[Pair], stated: set[int], found: tuple[int, ...] = (),
+                     convention: str | None = None) -> Population | None:
     """An N that this leftover figure fits together with at least MIN_CLUSTER_SUPPORT other specific figures,
     whichever population those belong to: then the figure may well be one of a population the text does
     not separate (an arm whose figures also fit the whole trial's N), and it is not judged as a slip.
@@ -291,22 +308,32 @@ def other_population(pair: Pair, pairs: list[Pair], stated: set[int], found: tup
     The populations already ``found`` are not tried again (the figure did not fit one under the rounding
     its figures show). And where such a population's N is a size the text states and N is not, figures
     that fit both are no evidence for N: at least one of them must fit N and not that population's N. Else any slip of a 0-decimal figure would
-    find a neighbouring N (157 for "113 (72%)" among figures of a stated 155) that excuses it."""
+    find a neighbouring N (157 for "113 (72%)" among figures of a stated 155) that excuses it.
+
+    Where the abstract's figures show its ``convention`` (it rounds, or truncates), only that one is tried:
+    "28 [13%]" truncates from 28/204 but rounds from no N near it, so in an abstract that rounds it is no
+    figure of the arm of 204."""
     best: tuple[int, bool, int] | None = None
     chosen = None
     for size in candidates([pair], stated):
-        if size in found or not (pair.informative(size) and fits(pair, size)):
+        ways = conventions(pair, size) & ({convention} if convention else {ROUND, TRUNCATE})
+        if size in found or not (pair.informative(size) and ways):
             continue  # the main N is judged by the shapes, under the convention the main figures show
-        others = [other for other in pairs
-                  if other is not pair and other.specific and other.informative(size) and fits(other, size)]
+        # the figure and those that share its N round one way (an abstract does not round two ways)
+        others = max(([other for other in pairs if other is not pair and other.specific and other.informative(size)
+                       and way in conventions(other, size)] for way in sorted(ways)), key=len)
         key = (len(others), size in stated, -size)
         # two precise figures (this one and another) agreeing on one N are a population of their own:
         # "7.1% (3 patients)" and "73.8% (31 patients)" of a subgroup of 42
         enough = len(others) >= MIN_CLUSTER_SUPPORT or (pair.precise and any(other.precise for other in others))
         if size not in stated and any(known in stated and all(fits(other, known) for other in others) for known in found):
             enough = False
+        # nor when each of them is a figure of a population the text states (another arm's figures, which
+        # fit a neighbouring N as well): the stated populations explain them, and they say nothing of N
+        if size not in stated and others and all(any(fits(other, known) for known in stated if known != size) for other in others):
+            enough = False
         if enough and (best is None or key > best):
-            best, chosen = key, Population(size, [pair, *others])
+            best, chosen = key, Population(size, [pair, *others], convention)
     return chosen
 
 
@@ -322,9 +349,12 @@ def add_inferred_denominators(graph: Graph, record: TrialAbstract, base: URIRef,
     everything = [pair for pairs in groups for pair in pairs]
     linked: set[URIRef] = set()
     count = 0
+    convention = None
     for pairs in groups:
         nodes = []
-        for population in clusters(pairs, stated, everything):
+        populations = clusters(pairs, stated, everything, convention)
+        convention = convention or next((population.convention for population in populations if population.convention), None)
+        for population in populations:
             node = URIRef(f"{base}/inferred_denominator/{count}")
             count += 1
             nodes.append((node, population.size))

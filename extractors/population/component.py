@@ -38,6 +38,20 @@ LABEL_BEFORE = re.compile(r"[A-Za-z][^.;:()\[\]]{2,60}?(?=[\s\u00a0,]*(?:in|of|a
 LABEL_AFTER = re.compile(r"[\s\u00a0]*(?P<what>[A-Za-z][^.;:()\[\]\d]{2,60}?)(?=[\s\u00a0]*(?:[.;:(),\[]|$))")
 NO_LABEL = frozenset({"and", "or", "vs", "versus", "was", "were", "in", "of", "had", "with", "respectively"})
 NUMERIC_ROLES = ("n", "N", "pct")
+MAX_ARM_WORDS = 6
+# An arm's label is the words after the last of these in the clause before its size ('patients were randomly
+# assigned to' drug A (n = 60); 'Pts with' EC (n=27)).
+ARM_LABEL_CUT = re.compile(r".*\b(?:to|with|in|into|of|on|received|receiving|receive|and|or|vs|versus|for|among|the)\b[\s\u00a0]*",
+                           re.IGNORECASE)
+# Not one arm: a choice between arms, every arm, or the whole population ('randomly assigned to receive A or B',
+# 'patients (n = 40)'), an analysis set (the evaluable rows read those), or a figure's own bracket.
+NOT_AN_ARM = re.compile(r"\b(?:or|vs|versus|either|both|each|one|two|three|all|total|overall|evaluable|assessable|"
+                        r"analy[sz]ed|analysis|efficacy|safety|set|population|intention|itt|grades?|treatment|therapy|"
+                        # a clause, not a name: a verb or a relative word in it
+                        r"were|was|is|are|has|have|had|did|do|does|than|which|that|those|who|whom|also|using|"
+                        r"cycles?|days?|weeks?|months?|years?)\b"
+                        r"|^(?:patients?|pts?|participants?|subjects?|cases?|women|men|children|adults|enrolled|"
+                        r"included|treated|randomi[sz]ed|arms?|groups?|cohorts?|(?:the )?study)$", re.IGNORECASE)
 
 
 class PopulationCounter(RuleComponent):
@@ -67,6 +81,16 @@ class PopulationCounter(RuleComponent):
                     best[kind] = fact
             else:
                 kept.append(fact)
+        # A size the text gives its own arm label ('Poor-risk patients (n = 49) were assigned to ...') is that
+        # arm's, not the trial's enrolment.
+        arm_sizes = {part.start for fact in facts if fact.kind == "arm" for part in fact.parts if part.role == "n"}
+        for kind, fact in list(best.items()):
+            if kind == "enrolled" and fact.parts[0].start in arm_sizes:
+                others = [f for f in facts if f.kind.split("/")[0] == "enrolled" and f.parts[0].start not in arm_sizes]
+                if others:
+                    best[kind] = min(others, key=rank)
+                else:
+                    del best[kind]
         kept.extend(best.values())
         # A response read with its share keeps no N ('CR was achieved in 10 (41.7%) out of 25'): a count that
         # states its N stays beside it, so the shapes can judge the share against that N.
@@ -76,6 +100,8 @@ class PopulationCounter(RuleComponent):
 
     def resolve(self, doc: Doc, row: PatternRow, match: re.Match[str]) -> list[Fact]:
         """A count fact needs a label: the words after its figure, else the words before it in its clause."""
+        if row.label == "arm":
+            return self.arms(row, match)
         if row.label != "count":
             return super().resolve(doc, row, match)
         parts = group_parts(match)
@@ -92,6 +118,28 @@ class PopulationCounter(RuleComponent):
                 return []
             parts.append(label)
         return [Fact(row.label, row.id, tuple(parts))]
+
+    def arms(self, row: PatternRow, match: re.Match[str]) -> list[Fact]:
+        """One fact per arm the match states ('60 received A and 30 received B' is two), each with a label:
+        its own words, else the words before its size in its clause. A choice or a whole is no arm."""
+        facts = []
+        for suffix in ("", "2", "3"):
+            if match.groupdict().get("n" + suffix) is None:
+                continue
+            n = Part("n", *match.span("n" + suffix))
+            if match.groupdict().get("arm" + suffix) is not None:
+                label = Part("arm", *match.span("arm" + suffix))
+            else:
+                label = self.label_before(match.start())
+                if label is None:
+                    continue
+                cut = ARM_LABEL_CUT.match(self.text, label.start, label.end)
+                label = Part("arm", cut.end() if cut else label.start, label.end)
+            words = self.text[label.start:label.end].strip()
+            if len(words) < 2 or len(words.split()) > MAX_ARM_WORDS or NOT_AN_ARM.search(words):
+                continue
+            facts.append(Fact(row.label, row.id, (n, label)))
+        return facts
 
     def label_before(self, position: int) -> Part | None:
         """The words before a figure in its clause ('fatigue and anemia in' 1 pt each (2.1%)), as its label."""

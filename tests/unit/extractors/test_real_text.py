@@ -613,3 +613,71 @@ def test_equal_counts_of_two_arms_in_one_sentence_are_both_kept():
     summary = summary_of("Four complete responses (CR) and 10 partial responses (PR) were seen with A, and four CR "
                          "and 12 PR with B. Four patients had a complete response.")
     assert sorted(arm["responses"]["CR"] for arm in summary["arms"] if arm["responses"]["CR"]) == [4, 4]
+
+def arm_sizes(text: str) -> list[tuple[str, int]]:
+    return [(arm["arm"], arm["n"]) for arm in summary_of(text)["arms"] if arm["n"] is not None]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Patients were randomly assigned to zorvatinib (n = 64) or to docetaxel (n = 62).",
+     [("zorvatinib", 64), ("docetaxel", 62)]),
+    ("The trial enrolled 200 patients (n = 101, zorvatinib plus docetaxel; n = 99, docetaxel alone).",
+     [("zorvatinib plus docetaxel", 101), ("docetaxel alone", 99)]),
+    ("Of 150 patients screened, 130 were randomly allocated: 66 (51%) to the zorvatinib group and 64 (49%) to the "
+     "placebo group.", [("zorvatinib", 66), ("placebo", 64)]),
+    ("52 patients were randomly assigned to receive zorvatinib (27 at 100 mg daily and 25 at 200 mg daily); "
+     "26 patients were randomly assigned to receive placebo.",
+     [("zorvatinib", 52), ("100 mg daily", 27), ("200 mg daily", 25), ("placebo", 26)]),
+    ("Of 90 treated patients, 61 received zorvatinib and 29 received docetaxel.", [("zorvatinib", 61), ("docetaxel", 29)]),
+    ("In all, 80 patients were randomly assigned: 41 to zorvatinib plus docetaxel and 39 to single-agent docetaxel.",
+     [("zorvatinib plus docetaxel", 41), ("single-agent docetaxel", 39)]),
+    ("A total of 90 patients (50 with melanoma, 25 with NSCLC, and 15 with other tumours) were treated.",
+     [("melanoma", 50), ("nsclc", 25), ("other tumours", 15)]),
+])
+def test_arm_sizes_are_read_with_their_arm(text, expected):
+    assert arm_sizes(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "120 patients were randomly assigned to receive zorvatinib or placebo.",  # a choice, not one arm
+    "80 patients were randomly assigned to receive zorvatinib (40 mg daily) or placebo.",
+    "Patients (n = 40) were enrolled.",                                        # the whole trial
+    "Grade 3 neutropenia (n = 5, 12.5%) was seen in the first cycle.",         # a figure's own bracket
+])
+def test_what_is_not_an_arm_size(text):
+    assert arm_sizes(text) == []
+
+
+def test_a_total_split_into_arms_in_brackets_is_the_enrolment():
+    summary = summary_of("Results: 300 patients were randomly assigned to receive the ZV (n = 151) or DX (n = 149) regimen.")
+    assert summary["enrolled"] == 300
+    assert [(arm["arm"], arm["n"]) for arm in summary["arms"]] == [("zv", 151), ("dx", 149)]
+
+
+def test_an_arm_larger_than_the_enrolment_read_is_left_out():
+    # one of the two readings is wrong and nothing says which; the arm would give figures a wrong N
+    assert arm_sizes("A total of 40 patients were treated. The zorvatinib cohort (n = 52) was closed early.") == []
+    assert arm_sizes("A total of 60 patients were treated. The zorvatinib cohort (n = 52) was closed early.") == [
+        ("zorvatinib cohort", 52)]
+
+
+def test_a_size_with_its_own_arm_label_is_not_the_enrolment():
+    summary = summary_of("High-risk patients (n = 30) were assigned to intensified therapy.")
+    assert summary["enrolled"] is None
+    assert arm_sizes("High-risk patients (n = 30) were assigned to intensified therapy.") == [("high-risk patients", 30)]
+
+
+@pytest.mark.parametrize("text", [
+    "Results: 24 patients were enrolled in the first cohort and 24 more in the expansion cohort.",
+    "Results: responses were seen for the 18 patients treated with zorvatinib in the second stage.",
+])
+def test_one_cohort_or_subgroup_is_not_the_enrolment(text):
+    assert summary_of(text)["enrolled"] is None
+
+
+@pytest.mark.parametrize("text, n", [
+    ("The full analysis set consisted of 44 patients.", 44),
+    ("Nine of 31 (29%; 95% CI, 14% to 48%) assessable patients had a partial response.", 31),
+])
+def test_evaluable_population_named_as_a_set_or_after_a_count(text, n):
+    assert summary_of(text)["evaluable"] == n

@@ -139,3 +139,36 @@ def test_infer_a_precise_figure_against_one_precise_figure_keeps_its_own_n():
     found = clusters(pairs, stated={65})
     # Assert: one figure against one, nothing says which is wrong: each keeps the N it pins down
     assert [(c.size, [p.n for p in c.support]) for c in found] == [(65, [18]), (66, [12])]
+
+
+def test_infer_figures_of_another_stated_arm_do_not_excuse_a_slip():
+    # Arrange: arm A of 60 ("12 (20%)", "30 (50%)", "45 (75%)") and a slip "29 (49%)" (29/60 = 48.3%); arm B of
+    # 58 has figures that fit 59 as well, as 29 (49%) does
+    arm_a = [pair(12, "20"), pair(30, "50"), pair(45, "75"), pair(29, "49")]
+    arm_b = [pair(14, "24"), pair(20, "34"), pair(24, "41")]
+    # Act
+    found = clusters(arm_a, stated={60, 58}, everything=arm_a + arm_b)
+    # Assert: arm B's figures are explained by 58, so 59 is no population and the slip is left to the shapes
+    assert [(c.size, [p.n for p in c.support]) for c in found] == [(60, [12, 30, 45])]
+
+
+def test_infer_a_population_needs_one_rounding_convention():
+    # Arrange: arms of 36 ("26 (72%)", "2 (6%)") and 71 ("8 (11%)", "24 (34%)"), both stated, and a slip
+    # "46 (67%)" (46/71 = 64.8%): 69 fits it rounded and 8 (11%) and 24 (34%) only truncated
+    pairs = [pair(8, "11"), pair(24, "34"), pair(46, "67"), pair(26, "72"), pair(2, "6")]
+    # Act
+    found = clusters(pairs, stated={71, 36, 38, 33})
+    # Assert: 69 is no population (nor 68 of the slip alone: a stated arm that two figures fit outweighs it)
+    assert [(c.size, [p.n for p in c.support]) for c in found] == [(36, [26, 2]), (71, [8, 24])]
+
+
+def test_infer_a_leftover_is_given_another_arm_only_under_the_abstracts_rounding():
+    # Arrange: an abstract that rounds (arm A of 195: "31 (16%)", "22 (11%)", "41 (21%)", "47 (24%)"), a slip
+    # "28 (13%)" in arm A (28/195 = 14.4%), and arm B's figures of 204 ("20 (10%)", "70 (34%)", "62 (30%)"):
+    # 28/204 = 13.7% truncates to 13% but rounds to 14%
+    arm_a = [pair(31, "16"), pair(22, "11"), pair(41, "21"), pair(47, "24"), pair(28, "13")]
+    arm_b = [pair(20, "10"), pair(70, "34"), pair(62, "30")]
+    # Act
+    found = clusters(arm_a, stated={195, 204}, everything=arm_a + arm_b)
+    # Assert: the slip is not taken for a figure of arm B, and is left to the shapes against 195
+    assert [(c.size, [p.n for p in c.support]) for c in found] == [(195, [31, 22, 41, 47])]
