@@ -403,13 +403,15 @@ def load(paths: tuple[str, ...], forced_id: str | None, batch: Batch, where: Sto
         validate_rdf_file(path)
     store = where.open(writable=True)
     try:
-        loader = Loader(store)
+        # An RDF file's graph may span batches, so its batches are not validated on the way in.
+        loader = Loader(store, validate=False)
         for path in rdf_paths:
             for graphs, nquads in rdf_file_batches(path):
                 loader.add(graphs, nquads)
         loader.flush()
         if not text_paths:
             return 0
+        loader = Loader(store)
 
         def write_one(out: AtomicOutput, abstract: Abstract, result: Any, tally: Tally) -> None:
             graph, nquads = result
