@@ -316,8 +316,9 @@ def extract(paths: tuple[str, ...], forced_id: str | None, fmt: str, output: str
 def check(paths: tuple[str, ...], forced_id: str | None, fmt: str, output: str, batch: Batch, where: StoreSpec) -> int:
     """Validate each abstract against the SHACL shapes; exit 1 if any has a Violation.
 
-    With --store or --endpoint instead of PATH..., run the shapes' SPARQL constraints once over the whole
-    store (set-level queries) and list each abstract with a result (no 'conforms' lines).
+    With --store or --endpoint instead of PATH..., read the validation reports kg load stored beside each
+    abstract, or, where one is missing or stale, run the shapes' SPARQL constraints once over the whole
+    store (set-level queries); list each abstract with a result (no 'conforms' lines).
     """
     from kg.tasks import check_outcome
 
@@ -409,6 +410,10 @@ def load(paths: tuple[str, ...], forced_id: str | None, batch: Batch, where: Sto
             for graphs, nquads in rdf_file_batches(path):
                 loader.add(graphs, nquads)
         loader.flush()
+        if rdf_paths:
+            from kg.storecheck import invalidate_reports
+
+            invalidate_reports(store)
         if not text_paths:
             return 0
         loader = Loader(store)

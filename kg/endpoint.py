@@ -124,10 +124,6 @@ class RemoteStore:
             triples = ox.serialize([q.triple for q in other], format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
             self.update(f"INSERT DATA {{\n{triples}}}")
 
-    def graphs(self) -> list[str]:
-        solutions = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
-        return [solution["g"].value for solution in solutions if isinstance(solution["g"], ox.NamedNode)]
-
     def close(self) -> None:
         self.session.close()
 

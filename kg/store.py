@@ -7,8 +7,7 @@ replaces its graph. Both kinds of store answer the same three calls, so ``kg loa
 
 * ``query(sparql)`` -> pyoxigraph ``QuerySolutions``, ``QueryBoolean`` or ``QueryTriples``;
 * ``update(sparql)``;
-* ``replace(graphs, nquads)``: drop these named graphs, then add the quads (N-Quads bytes);
-* ``graphs()``: the IRIs of the named graphs.
+* ``replace(graphs, nquads)``: drop these named graphs, then add the quads (N-Quads bytes).
 
 Beside each abstract's graph, ``kg load`` writes the abstract's SHACL validation report, in a graph named
 from the abstract IRI (``kg.storecheck.REPORT_SUFFIX``), so ``kg check --store`` need not run the shapes
@@ -35,7 +34,6 @@ class Store(Protocol):
     def query(self, sparql: str) -> Any: ...
     def update(self, sparql: str) -> None: ...
     def replace(self, graphs: list[str], nquads: bytes) -> None: ...
-    def graphs(self) -> list[str]: ...
     def close(self) -> None: ...
 
 
@@ -89,9 +87,6 @@ class LocalStore:
                 self.store.remove_graph(node)
         if nquads:
             self.store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
-
-    def graphs(self) -> list[str]:
-        return [graph.value for graph in self.store.named_graphs() if isinstance(graph, ox.NamedNode)]
 
     def close(self) -> None:
         if self.writable:
@@ -170,8 +165,9 @@ class Loader:
 
     With ``validate``, each batch is validated on its way in (``kg.storecheck.validation_reports``) and
     every graph of the batch gets its report beside it; a loader of TriG/N-Quads files, whose graphs may
-    span batches, is made with ``validate=False`` and drops the reports of the graphs it replaces, so
-    ``kg check --store`` runs the shapes over the store instead of trusting a stale report.
+    span batches, is made with ``validate=False``: it drops the reports of the graphs it replaces, and
+    ``kg load`` then takes the stamp off every report, so ``kg check --store`` runs the shapes over the
+    store instead of trusting a stale report (or missing a graph that holds no abstract).
     """
 
     def __init__(self, store: Store, batch_bytes: int = 128 << 20, batch_graphs: int = 10_000, validate: bool = True):

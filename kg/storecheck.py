@@ -318,8 +318,10 @@ def invalidate_reports(store) -> None:
 
 def stored_results(store) -> list[tuple[str, str, Constraint, str]] | None:
     """The results the stored validation reports hold, or None when a data graph has no current report."""
-    graphs = set(store.graphs())
-    data = {graph for graph in graphs if not graph.endswith(REPORT_SUFFIX)}
+    # The abstracts' graphs (each holds its own kg:TrialAbstract node). A graph without one can only come
+    # from an RDF file or an update, and both take every stamp off (the check then runs in full).
+    data = {solution["g"].value for solution in store.query(
+        f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g a <{KG.TrialAbstract}> }} }}") if isinstance(solution["g"], ox.NamedNode)}
     digest = shapes_digest()
     stamped = {solution["g"].value for solution in store.query(
         f"SELECT ?g WHERE {{ GRAPH ?r {{ ?r <{PROV_USED}> <{digest}> ; <{PROV_DERIVED}> ?g }} }}")}
