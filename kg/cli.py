@@ -316,8 +316,9 @@ def extract(paths: tuple[str, ...], forced_id: str | None, fmt: str, output: str
 def check(paths: tuple[str, ...], forced_id: str | None, fmt: str, output: str, batch: Batch, where: StoreSpec) -> int:
     """Validate each abstract against the SHACL shapes; exit 1 if any has a Violation.
 
-    With --store or --endpoint instead of PATH..., run the shapes' SPARQL constraints once over the whole
-    store (set-level queries) and list each abstract with a result (no 'conforms' lines).
+    With --store or --endpoint instead of PATH..., read the validation reports kg load stored beside each
+    abstract, or, where one is missing or stale, run the shapes' SPARQL constraints once over the whole
+    store (set-level queries); list each abstract with a result (no 'conforms' lines).
     """
     from kg.tasks import check_outcome
 
@@ -403,13 +404,19 @@ def load(paths: tuple[str, ...], forced_id: str | None, batch: Batch, where: Sto
         validate_rdf_file(path)
     store = where.open(writable=True)
     try:
-        loader = Loader(store)
+        # An RDF file's graph may span batches, so its batches are not validated on the way in.
+        loader = Loader(store, validate=False)
         for path in rdf_paths:
             for graphs, nquads in rdf_file_batches(path):
                 loader.add(graphs, nquads)
         loader.flush()
+        if rdf_paths:
+            from kg.storecheck import invalidate_reports
+
+            invalidate_reports(store)
         if not text_paths:
             return 0
+        loader = Loader(store)
 
         def write_one(out: AtomicOutput, abstract: Abstract, result: Any, tally: Tally) -> None:
             graph, nquads = result

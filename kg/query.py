@@ -238,6 +238,10 @@ def run(store: Any, sparql: str, allow_update: bool = False) -> Any:
         if not allow_update:
             raise QueryError("this is a SPARQL update; kg query refuses updates unless --allow-update is given")
         store.update(sparql)
+        # The update may change any abstract: its stored validation report no longer speaks for it.
+        from kg.storecheck import invalidate_reports
+
+        invalidate_reports(store)
         return None
     return store.query(sparql)
 

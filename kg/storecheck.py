@@ -21,6 +21,9 @@ violations. Core constraints (sh:minCount, sh:datatype...) are not covered; none
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +31,7 @@ from urllib.parse import unquote
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
-from rdflib.namespace import SH
+from rdflib.namespace import SH, XSD
 
 from kg.errors import ShapesError
 from kg.rdf import ABSTRACT_BASE, OA
@@ -196,8 +199,8 @@ def abstract_id_of(graph: str) -> str:
     return unquote(graph[len(ABSTRACT_BASE):]) if graph.startswith(ABSTRACT_BASE) else graph
 
 
-def check_store(store) -> Iterator[StoreResult]:
-    """Every SPARQL-constraint result in the store, sorted by abstract, first span, shape and message."""
+def run_constraints(store) -> list[tuple[str, str, Constraint, str]]:
+    """(graph, focus node, constraint, filled message) of every SPARQL-constraint result in the store."""
     raw: list[tuple[str, str, Constraint, str]] = []
     subclasses = bool(store.query(f"ASK {{ GRAPH ?g {{ ?s <{RDFS.subClassOf}> ?o }} }}"))
     for constraint in constraints(subclasses=subclasses):
@@ -214,6 +217,19 @@ def check_store(store) -> Iterator[StoreResult]:
             seen.add(key)
             raw.append((graph.value, focus.value, constraint,
                         fill(constraint.message, solution, [v for v in variables if v != GRAPH_VAR])))
+    return raw
+
+
+def check_store(store, stored: bool = True) -> Iterator[StoreResult]:
+    """Every SPARQL-constraint result in the store, sorted by abstract, first span, shape and message.
+
+    With ``stored``, the validation reports that ``kg load`` wrote are read when every data graph has a
+    current one (made with these shapes); otherwise, or with ``stored=False``, every constraint runs
+    over the whole store.
+    """
+    raw = stored_results(store) if stored else None
+    if raw is None:
+        raw = run_constraints(store)
     spans = spans_of(store, {(graph, focus) for graph, focus, _, _ in raw})
     results = []
     for graph, focus, constraint, message in raw:
@@ -225,21 +241,119 @@ def check_store(store) -> Iterator[StoreResult]:
     yield from results
 
 
+# --- validation at load time ---------------------------------------------------------------------
+#
+# kg load validates each batch it writes: the batch's graphs go into an in-memory Oxigraph store, the
+# same set-level queries run there (each graph is still checked alone: GRAPH ?kgGraph), and the results
+# are written beside the abstract, in a graph named from its IRI (REPORT_SUFFIX), as a SHACL
+# sh:ValidationReport stamped with the digest of the constraints that made it (prov:used). kg check
+# --store reads these reports when every data graph has a current one, and runs the queries over the
+# whole store when not (a graph loaded from TriG/N-Quads, a SPARQL update, other shapes).
+
+REPORT_SUFFIX = "/validation-report"
+PROV_USED = "http://www.w3.org/ns/prov#used"
+PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
+
+
+def report_graph(graph: str) -> str:
+    return graph + REPORT_SUFFIX
+
+
+@functools.cache
+def shapes_digest() -> str:
+    """An IRI naming the constraints as the store check runs them: a report made with others is stale."""
+    text = json.dumps([[str(c.shape), str(c.node), c.severity, c.message, c.query] for c in constraints(subclasses=True)])
+    return f"https://w3id.org/trial-kg/shapes/sha256/{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
+
+
+class MemoryStore:
+    """An in-memory Oxigraph store holding one batch's N-Quads, queried as a LocalStore is."""
+
+    def __init__(self, nquads: bytes):
+        self.store = ox.Store()
+        self.store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
+
+    def query(self, sparql: str):
+        return self.store.query(sparql, use_default_graph_as_union=True)
+
+
+def validation_reports(graphs: list[str], nquads: bytes) -> bytes:
+    """N-Quads of the validation report of each of ``graphs``, whose every quad is in ``nquads``."""
+    raw = run_constraints(MemoryStore(nquads))
+    by_graph: dict[str, list[tuple[str, Constraint, str]]] = {graph: [] for graph in graphs}
+    for graph, focus, constraint, message in raw:
+        if graph in by_graph:
+            by_graph[graph].append((focus, constraint, message))
+    digest = ox.NamedNode(shapes_digest())
+    quads = []
+    for graph, found in by_graph.items():
+        report = ox.NamedNode(report_graph(graph))
+
+        def add(s, p, o, report=report):
+            quads.append(ox.Quad(s, ox.NamedNode(p), o, report))
+
+        add(report, str(RDF.type), ox.NamedNode(f"{SH}ValidationReport"))
+        add(report, str(SH.conforms), ox.Literal(str(not any(c.severity == "Violation" for _, c, _ in found)).lower(),
+                                                 datatype=ox.NamedNode(str(XSD.boolean))))
+        add(report, PROV_DERIVED, ox.NamedNode(graph))
+        add(report, PROV_USED, digest)
+        for index, (focus, constraint, message) in enumerate(sorted(found, key=lambda f: (f[0], str(f[1].node), f[2]))):
+            result = ox.NamedNode(f"{report.value}/{index}")
+            add(report, str(SH.result), result)
+            add(result, str(RDF.type), ox.NamedNode(f"{SH}ValidationResult"))
+            add(result, str(SH.focusNode), ox.NamedNode(focus))
+            add(result, str(SH.sourceShape), ox.NamedNode(str(constraint.shape)))
+            add(result, str(SH.sourceConstraint), ox.NamedNode(str(constraint.node)))
+            add(result, str(SH.sourceConstraintComponent), ox.NamedNode(f"{SH}SPARQLConstraintComponent"))
+            add(result, str(SH.resultSeverity), ox.NamedNode(f"{SH}{constraint.severity}"))
+            add(result, str(SH.resultMessage), ox.Literal(message))
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+
+
+def invalidate_reports(store) -> None:
+    """Take the stamp off every stored report, so kg check --store runs the shapes over the store again."""
+    store.update(f"DELETE {{ GRAPH ?r {{ ?r <{PROV_USED}> ?digest }} }} "
+                 f"WHERE {{ GRAPH ?r {{ ?r a <{SH}ValidationReport> ; <{PROV_USED}> ?digest }} }}")
+
+
+def stored_results(store) -> list[tuple[str, str, Constraint, str]] | None:
+    """The results the stored validation reports hold, or None when a data graph has no current report."""
+    # The abstracts' graphs (each holds its own kg:TrialAbstract node). A graph without one can only come
+    # from an RDF file or an update, and both take every stamp off (the check then runs in full).
+    data = {solution["g"].value for solution in store.query(
+        f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g a <{KG.TrialAbstract}> }} }}") if isinstance(solution["g"], ox.NamedNode)}
+    digest = shapes_digest()
+    stamped = {solution["g"].value for solution in store.query(
+        f"SELECT ?g WHERE {{ GRAPH ?r {{ ?r <{PROV_USED}> <{digest}> ; <{PROV_DERIVED}> ?g }} }}")}
+    if not data or not data <= stamped:
+        return None
+    by_node = {str(c.node): c for c in constraints(subclasses=True)}
+    raw = []
+    for solution in store.query(f"""SELECT ?g ?focus ?constraint ?message WHERE {{ GRAPH ?r {{
+            ?r <{PROV_USED}> <{digest}> ; <{PROV_DERIVED}> ?g ; <{SH.result}> ?result .
+            ?result <{SH.focusNode}> ?focus ; <{SH.sourceConstraint}> ?constraint ; <{SH.resultMessage}> ?message }} }}"""):
+        graph = solution["g"].value
+        if graph in data:
+            raw.append((graph, solution["focus"].value, by_node[solution["constraint"].value], solution["message"].value))
+    return raw
+
+
 def term_key(term) -> str | None:
     return None if term is None else str(term)
 
 
-def spans_of(store, nodes: set[tuple[str, str]], batch: int = 2000) -> dict[tuple[str, str], list[SpanRef]]:
+def spans_of(store, nodes: set[tuple[str, str]], batch: int = 20) -> dict[tuple[str, str], list[SpanRef]]:
     """The value spans of each focus node, as kg.shacl.spans_of reads them from one abstract's graph."""
     found: dict[tuple[str, str], set[SpanRef]] = {}
     ordered = sorted(nodes)
     for index in range(0, len(ordered), batch):
-        rows = " ".join(f"(<{graph}> <{focus}>)" for graph, focus in ordered[index:index + batch])
-        query = f"""SELECT ?g ?focus ?start ?end ?field WHERE {{
-            VALUES (?g ?focus) {{ {rows} }}
-            GRAPH ?g {{ ?focus <{KG.hasExtractedValue}> ?v . ?v <{OA.start}> ?start ; <{OA.end}> ?end .
-                       OPTIONAL {{ ?v <{KG.sourceField}> ?field }} }} }}"""
-        for solution in store.query(query):
+        # One block per node, with its IRIs written in: Oxigraph then looks each node's spans up, where a
+        # VALUES table joined with the pattern makes it read every value of the store.
+        blocks = " UNION ".join(
+            f"""{{ GRAPH <{graph}> {{ <{focus}> <{KG.hasExtractedValue}> ?v . ?v <{OA.start}> ?start ; <{OA.end}> ?end .
+                   OPTIONAL {{ ?v <{KG.sourceField}> ?field }} }} BIND (<{graph}> AS ?g) BIND (<{focus}> AS ?focus) }}"""
+            for graph, focus in ordered[index:index + batch])
+        for solution in store.query(f"SELECT ?g ?focus ?start ?end ?field WHERE {{ {blocks} }}"):
             field = solution["field"].value if solution["field"] is not None else "text"
             found.setdefault((solution["g"].value, solution["focus"].value), set()).add(
                 SpanRef(field=field, start=int(solution["start"].value), end=int(solution["end"].value)))

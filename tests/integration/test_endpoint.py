@@ -17,6 +17,7 @@ import pytest
 
 from kg.cli import main
 from kg.endpoint import Endpoints
+from kg.storecheck import REPORT_SUFFIX
 from tests.conftest import SEED
 from tests.helpers import seed_pair_jsonl
 
@@ -78,14 +79,19 @@ def test_endpoints_follow_oxigraphs_layout(server):
 
 
 def test_load_through_the_graph_store_protocol_replaces_graphs(loaded, capsys):
-    rows = query_rows(capsys, loaded, "-e", "SELECT (COUNT(DISTINCT ?g) AS ?graphs) (COUNT(*) AS ?quads) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    data = f'FILTER (!STRENDS(STR(?g), "{REPORT_SUFFIX}"))'
+    rows = query_rows(capsys, loaded, "-e", "SELECT (COUNT(DISTINCT ?g) AS ?graphs) (COUNT(*) AS ?quads) "
+                      f"WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {data} }}")
     assert rows[0]["graphs"] == "2"
+    reports = query_rows(capsys, loaded, "-e", f'SELECT ?g WHERE {{ GRAPH ?g {{ }} FILTER (STRENDS(STR(?g), "{REPORT_SUFFIX}")) }}')
+    assert len(reports) == 2  # each abstract's validation report, replaced with it
     local = str(Path(os.environ.get("TMPDIR", "/tmp")) / f"kg-endpoint-{os.getpid()}")
     try:
         assert main(["load", str(SEED), "--store", local]) == 0
         from pyoxigraph import Store
 
-        quads_of_seed = len(Store.read_only(local))
+        found = Store.read_only(local).query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {data} }}")
+        quads_of_seed = int(next(iter(found))["n"].value)
     finally:
         shutil.rmtree(local, ignore_errors=True)
     assert int(rows[0]["quads"]) == 2 * quads_of_seed
@@ -129,6 +135,12 @@ def test_check_through_the_endpoint_equals_the_local_store_check(loaded, tmp_pat
     capsys.readouterr()
     assert main(["check", "--store", local, "--format", "json"]) == 1
     assert capsys.readouterr().out == remote
+    # the shapes' queries run through the endpoint find what the stored reports hold
+    from kg.endpoint import Endpoints, RemoteStore
+    from kg.storecheck import check_store
+
+    store = RemoteStore(Endpoints.derive(loaded))
+    assert list(check_store(store, stored=False)) == list(check_store(store))
 
 
 def test_unreachable_endpoint_is_one_line(capsys):

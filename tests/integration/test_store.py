@@ -12,6 +12,7 @@ import pytest
 
 from kg.cli import main
 from kg.query import named_queries
+from kg.storecheck import REPORT_SUFFIX
 from tests.conftest import SEED, corpus_records
 from tests.helpers import run
 
@@ -58,12 +59,21 @@ def quad_count(store: str) -> tuple[int, int]:
     return int(row["n"].value), int(row["graphs"].value)
 
 
+def data_quads(store: str) -> list[str]:
+    """The store's quads outside the validation reports, as sorted N-Quads lines."""
+    lines = ox.Store.read_only(store).dump(format=ox.RdfFormat.N_QUADS).decode().splitlines()
+    return sorted(line for line in lines if not line.rstrip(" .").endswith(f"{REPORT_SUFFIX}>"))
+
+
 # --- load -----------------------------------------------------------------------------------------
 
 
-def test_load_gives_one_named_graph_per_abstract(store):
+def test_load_gives_one_named_graph_per_abstract_and_its_report(store):
     quads, graphs = quad_count(store)
-    assert graphs == len(SAMPLE_IDS) + 2
+    names = list(ox.Store.read_only(store).named_graphs())
+    reports = sorted(g.value for g in names if g.value.endswith(REPORT_SUFFIX))
+    assert graphs == 2 * (len(SAMPLE_IDS) + 2)
+    assert reports == sorted(g.value + REPORT_SUFFIX for g in names if not g.value.endswith(REPORT_SUFFIX))
     assert quads > 500
 
 
@@ -84,7 +94,7 @@ def test_trig_made_by_extract_loads_the_same_quads_as_the_text(tmp_path, capsys)
     from_text, from_trig = str(tmp_path / "a"), str(tmp_path / "b")
     assert main(["load", str(SEED), "--store", from_text]) == 0
     assert main(["load", str(trig), "--store", from_trig]) == 0
-    dump = [sorted(ox.Store.read_only(d).dump(format=ox.RdfFormat.N_QUADS).decode().splitlines()) for d in (from_text, from_trig)]
+    dump = [data_quads(d) for d in (from_text, from_trig)]
     assert len(dump[0]) > 300
     assert dump[0] == dump[1]
 
@@ -283,3 +293,33 @@ def test_store_check_follows_subclasses_when_the_data_declares_them(store, tmp_p
     code, out, _ = run(capsys, "check", "--store", copy)
     assert code == 1
     assert "seed: Violation PercentageInRangeShape: 150% is more than all patients (100%) []" in out
+
+
+def test_stored_reports_equal_the_shapes_run_over_the_whole_store(store):
+    """kg load validated each abstract on its way in; kg check --store reads those reports, and they hold
+    exactly what the set-level queries find when run over the store."""
+    from kg.store import LocalStore
+    from kg.storecheck import check_store, stored_results
+
+    local = LocalStore(store)
+    assert stored_results(local) is not None
+    stored, full = list(check_store(local)), list(check_store(local, stored=False))
+    assert any(r.abstract_id == "seed-mutated" and r.result.shape == "DcrMatchesCountsShape" for r in full)
+    assert stored == full
+
+
+def test_a_store_loaded_from_trig_has_no_report_and_is_checked_in_full(sample_jsonl, tmp_path, capsys):
+    from kg.store import LocalStore
+    from kg.storecheck import stored_results
+
+    trig, from_text, from_trig = tmp_path / "sample.trig", str(tmp_path / "a"), str(tmp_path / "b")
+    assert main(["extract", str(sample_jsonl), "--format", "trig", "-o", str(trig)]) == 0
+    assert main(["load", str(sample_jsonl), "--store", from_text]) == 0
+    assert main(["load", str(trig), "--store", from_trig]) == 0
+    assert stored_results(LocalStore(from_trig)) is None
+    by_text, by_trig = run(capsys, "check", "--store", from_text), run(capsys, "check", "--store", from_trig)
+    assert by_text[0] == 1 and "seed-mutated: Violation DcrMatchesCountsShape" in by_text[1]
+    assert by_text == by_trig
+    # loading the text over the TriG replaces each graph and writes its report
+    assert main(["load", str(sample_jsonl), "--store", from_trig]) == 0
+    assert stored_results(LocalStore(from_trig)) is not None

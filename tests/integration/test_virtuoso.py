@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from kg.cli import main
+from kg.storecheck import REPORT_SUFFIX
 from tests.conftest import SEED
 from tests.helpers import seed_pair_jsonl
 
@@ -112,13 +113,16 @@ def query_rows(capsys, base: str, *argv: str) -> list[dict[str, str]]:
 def test_virtuoso_load_replaces_graphs(loaded, capsys, tmp_path):
     rows = query_rows(capsys, loaded, "-e",
                       "SELECT (COUNT(DISTINCT ?g) AS ?graphs) (COUNT(*) AS ?quads) WHERE { GRAPH ?g { ?s ?p ?o } "
-                      "FILTER (STRSTARTS(STR(?g), 'https://w3id.org/trial-kg/abstract/')) }")
+                      "FILTER (STRSTARTS(STR(?g), 'https://w3id.org/trial-kg/abstract/') "
+                      f"&& !STRENDS(STR(?g), '{REPORT_SUFFIX}')) }}")
     local = str(tmp_path / "store")
     assert main(["load", str(SEED), "--store", local]) == 0
     from pyoxigraph import Store
 
     assert rows[0]["graphs"] == "2"
-    assert int(rows[0]["quads"]) == 2 * len(Store.read_only(local))
+    seed_quads = Store.read_only(local).query(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (!STRENDS(STR(?g), '{REPORT_SUFFIX}')) }}")
+    assert int(rows[0]["quads"]) == 2 * int(next(iter(seed_quads))["n"].value)
 
 
 def test_virtuoso_named_query_with_a_binding(loaded, capsys):
@@ -135,14 +139,23 @@ def test_virtuoso_arithmetic_query(loaded, capsys):
     assert [(r["id"], r["dcr"], r["expected"]) for r in rows] == [("seed-mutated", "88.21", "86.21")]
 
 
-@pytest.mark.xfail(strict=True, reason="kg check --endpoint on Virtuoso exits 0 with no result for the mutated seed; "
-                   "not diagnosed yet (Virtuoso divides integers as integers, which the shapes' SELECTs do)")
-def test_virtuoso_store_check(loaded, capsys):
+def test_virtuoso_store_check_reads_the_reports_kg_load_stored(loaded, capsys):
     code = main(["check", "--endpoint", f"{loaded}/sparql", "--format", "json"])
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 1
     assert [row["id"] for row in rows] == ["seed-mutated"]
     assert any(v["shape"] == "DcrMatchesCountsShape" for v in rows[0]["violations"])
+
+
+@pytest.mark.xfail(strict=True, reason="the shapes' set-level queries find nothing on Virtuoso 7.2.5 (run when no current "
+                   "report is stored); not diagnosed yet (Virtuoso divides integers as integers, which the shapes' SELECTs do)")
+def test_virtuoso_set_level_check(loaded):
+    from kg.endpoint import Endpoints, RemoteStore
+    from kg.storecheck import check_store
+
+    store = RemoteStore(Endpoints.derive(f"{loaded}/sparql"))
+    results = list(check_store(store, stored=False))
+    assert any(r.abstract_id == "seed-mutated" and r.result.shape == "DcrMatchesCountsShape" for r in results)
 
 
 def test_virtuoso_refuses_writes_without_the_password(virtuoso, capsys, monkeypatch):
