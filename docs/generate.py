@@ -17,10 +17,14 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -360,12 +364,25 @@ def console_steps(block: str) -> list[tuple[str, str]]:
     return [(command, "\n".join(output)) for command, output in steps]
 
 
+# The pages write their scratch files as /tmp/kg-docs-*; each run works in a private directory instead, so
+# that two test runs on one machine never share a store.
+PAGE_SCRATCH = "/tmp/kg-docs-"
+
+
+@functools.cache
+def private_scratch() -> str:
+    directory = tempfile.mkdtemp(prefix="kg-docs-run-")
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory + "/kg-docs-"
+
+
 def run_example(command: str) -> str:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
            "COLUMNS": "80", "NO_COLOR": "1"}
-    result = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
-    return result.stdout.rstrip("\n")
+    result = subprocess.run(["bash", "-c", command.replace(PAGE_SCRATCH, private_scratch())], cwd=ROOT, env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            timeout=600)
+    return result.stdout.replace(private_scratch(), PAGE_SCRATCH).rstrip("\n")
 
 
 def update_examples(path: Path) -> bool:
