@@ -629,6 +629,9 @@ def arm_sizes(text: str) -> list[tuple[str, int]]:
      "26 patients were randomly assigned to receive placebo.",
      [("zorvatinib", 52), ("100 mg daily", 27), ("200 mg daily", 25), ("placebo", 26)]),
     ("Of 90 treated patients, 61 received zorvatinib and 29 received docetaxel.", [("zorvatinib", 61), ("docetaxel", 29)]),
+    # A dash lost in the source leaves the first size against the verb (doi:10.1016/S0140-6736(20)32292-3).
+    ("Of 400 patients screened, 330 were randomly allocated-166 (50%) to the zorvatinib group and 164 (50%) to the "
+     "placebo group-and all were treated.", [("zorvatinib", 166), ("placebo", 164)]),
     ("In all, 80 patients were randomly assigned: 41 to zorvatinib plus docetaxel and 39 to single-agent docetaxel.",
      [("zorvatinib plus docetaxel", 41), ("single-agent docetaxel", 39)]),
     ("A total of 90 patients (50 with melanoma, 25 with NSCLC, and 15 with other tumours) were treated.",
