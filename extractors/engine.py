@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from spacy.tokens import Doc, Span
 
-from extractors.prefilter import IGNORECASE_LOOKALIKES, Prefiltered
+from extractors.prefilter import IGNORECASE_LOOKALIKES, Prefiltered, with_start_hint
 from kg.errors import PatternFileError
 
 MACRO = re.compile(r"<<([A-Z_]+)>>")
@@ -114,7 +114,8 @@ def expand(pattern: str, depth: int = 0) -> str:
 
 @functools.cache
 def compile_regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(expand(pattern), re.IGNORECASE)
+    """A pattern with its macros expanded, case-insensitive, with a start-character hint for re's search."""
+    return with_start_hint(re.compile(expand(pattern), re.IGNORECASE))
 
 
 # --- numbers ----------------------------------------------------------------------------------
