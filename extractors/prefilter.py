@@ -444,7 +444,7 @@ class Prefiltered:
     __slots__ = ("pattern", "plan", "required", "anchors")
 
     def __init__(self, pattern: re.Pattern[str]):
-        self.pattern = pattern
+        self.pattern = with_start_hint(pattern)
         self.plan = plan_for(pattern.pattern, pattern.flags)
         # (spellings, first offset, last offset or None, shortest spelling): plain tuples, read on every call.
         self.required = () if self.plan is None else tuple(
