@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from spacy.tokens import Doc, Span
 
-from extractors.prefilter import IGNORECASE_LOOKALIKES, Prefiltered
+from extractors.prefilter import IGNORECASE_LOOKALIKES, Prefiltered, with_start_hint
 from kg.errors import PatternFileError
 
 MACRO = re.compile(r"<<([A-Z_]+)>>")
@@ -114,7 +114,8 @@ def expand(pattern: str, depth: int = 0) -> str:
 
 @functools.cache
 def compile_regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(expand(pattern), re.IGNORECASE)
+    """A pattern with its macros expanded, case-insensitive, with a start-character hint for re's search."""
+    return with_start_hint(re.compile(expand(pattern), re.IGNORECASE))
 
 
 # --- numbers ----------------------------------------------------------------------------------
@@ -250,9 +251,11 @@ def sentence_end() -> re.Pattern[str]:
 
 def doc_text(doc: Doc) -> str:
     """Doc.text, read once per Doc: spaCy joins every token anew on each access of Doc.text."""
-    if doc._.kg_text is None:
-        doc._.kg_text = doc.text
-    return doc._.kg_text
+    extensions = doc._  # a new accessor object on every 'doc._'
+    text = extensions.kg_text
+    if text is None:
+        text = extensions.kg_text = doc.text
+    return text
 
 
 BRACKET = re.compile(r"[()\[\]]")
@@ -281,13 +284,20 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in bounds if e > s]
 
 
+@functools.cache
+def section_headings() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """How a background section opens, and the heading that ends it (lexical/sections.json)."""
+    sections = data_json("extractors.lexical", "sections.json")
+    return compile_regex(sections["background_opens"]), compile_regex(sections["background_ends"])
+
+
 @functools.lru_cache(maxsize=64)
 def background_end(text: str) -> int:
     """Where the background section of a structured abstract ends (0 when it has none)."""
-    sections = data_json("extractors.lexical", "sections.json")
-    if not compile_regex(sections["background_opens"]).match(text):
+    opens, ends = section_headings()
+    if not opens.match(text):
         return 0
-    heading = compile_regex(sections["background_ends"]).search(text)
+    heading = ends.search(text)
     return heading.start() if heading is not None else 0
 
 
@@ -398,14 +408,22 @@ class RuleComponent:
                 for match in pattern.finditer(text):
                     yield row, match
 
+    @functools.cached_property
+    def fact_rows(self) -> list[tuple[PatternRow, Prefiltered, str]]:
+        """The rows ``find`` runs (neither context nor gate), each with the label its matches claim."""
+        return [(row, pattern, row.label.split("/")[0]) for row, pattern in self.rows
+                if row.label not in self.context_labels and row.label != "gate"]
+
+    @functools.cached_property
+    def gates(self) -> list[Prefiltered]:
+        return [pattern for row, pattern in self.rows if row.label == "gate"]
+
     def find(self, doc: Doc) -> list[Fact]:
         facts: list[Fact] = []
         taken: dict[str, list[tuple[int, int]]] = {}
-        for row, pattern in self.rows:
-            if row.label in self.context_labels or row.label == "gate":
-                continue
+        for row, pattern, claims in self.fact_rows:
             for match in pattern.finditer(self.text):
-                claimed = taken.setdefault(row.label.split("/")[0], [])
+                claimed = taken.setdefault(claims, [])
                 if overlaps(match.start(), match.end(), claimed):
                     continue
                 resolved = self.resolve(doc, row, match)
@@ -420,7 +438,7 @@ class RuleComponent:
     def __call__(self, doc: Doc) -> Doc:
         self.text = doc_text(doc)
         # A 'gate' row states what every row of the component needs; a text without it is skipped whole.
-        if any(row.label == "gate" and not pattern.search(self.text) for row, pattern in self.rows):
+        if any(not pattern.search(self.text) for pattern in self.gates):
             doc.spans[self.span_key] = []
             return doc
         facts = self.find(doc)

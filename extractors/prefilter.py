@@ -233,11 +233,159 @@ def plan_for(pattern: str, flags: int) -> Plan | None:
     return Plan(tuple(words[:MAX_WORDS]), tuple(anchors[:MAX_WORDS]), reach)
 
 
+# --- where a match can start ------------------------------------------------------------------------
+
+try:  # the stdlib's regex compiler, to give a compiled pattern the start-character hint re gives some
+    import _sre
+    from re import _compiler as sre_compile
+except ImportError:  # pragma: no cover
+    _sre = sre_compile = None
+
+# Characters that re.IGNORECASE matches to an ASCII letter other than its two cases (a test checks the list
+# against every code point).
+IGNORECASE_LOOKALIKES = "\u0130\u0131\u017f\u212a"
+# A start set with more single characters than this is no use as a hint.
+MAX_START_CHARACTERS = 400
+
+
+class _AnyStart(Exception):
+    """The pattern's first character cannot be told (any character, a back-reference, a word character...)."""
+
+
+class _Starts:
+    """The characters a match's first character can be: read from the parsed pattern, case variants included."""
+
+    def __init__(self):
+        self.characters: set[int] = set()
+        self.categories: set = set()
+
+    def sequence(self, items, ignorecase: bool) -> bool:
+        """Add the first characters of a sequence; True when it can match the empty string."""
+        for item in items:
+            if not self.item(item, ignorecase):
+                return False
+        return True
+
+    def item(self, item, ignorecase: bool) -> bool:
+        op, av = item
+        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            return True  # zero width: the next item gives the first character
+        if op is sre.LITERAL:
+            self.literal(av, ignorecase)
+            return False
+        if op is sre.IN:
+            for kind, value in av:
+                if kind is sre.LITERAL:
+                    self.literal(value, ignorecase)
+                elif kind is sre.RANGE and value[1] - value[0] <= MAX_START_CHARACTERS:
+                    for code in range(value[0], value[1] + 1):
+                        self.literal(code, ignorecase)
+                elif kind is sre.CATEGORY and value in (sre.CATEGORY_DIGIT, sre.CATEGORY_SPACE):
+                    self.categories.add(value)
+                else:  # a negated class, \w, \S, a wide range
+                    raise _AnyStart
+            return False
+        if op is sre.SUBPATTERN:
+            _, add_flags, del_flags, pattern = av
+            if (add_flags | del_flags) & sre_parse.TYPE_FLAGS:
+                raise _AnyStart  # (?a:...) or (?u:...): classes the hint would compile otherwise
+            if add_flags & sre.SRE_FLAG_IGNORECASE:
+                ignorecase = True
+            if del_flags & sre.SRE_FLAG_IGNORECASE:
+                ignorecase = False
+            return self.sequence(pattern.data, ignorecase)
+        if op is sre.ATOMIC_GROUP:
+            return self.sequence(av.data, ignorecase)
+        if op is sre.BRANCH:
+            empty = False
+            for alternative in av[1]:
+                empty = self.sequence(alternative.data, ignorecase) or empty
+            return empty
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            low, _, pattern = av
+            return self.sequence(pattern.data, ignorecase) or low == 0
+        raise _AnyStart  # ANY, NOT_LITERAL, GROUPREF, GROUPREF_EXISTS
+
+    def literal(self, code: int, ignorecase: bool) -> None:
+        char = chr(code)
+        if not ignorecase or char.lower() == char.upper():
+            self.characters.add(code)
+        elif char.isascii():
+            # the two cases, and the non-ASCII letters re.IGNORECASE matches to them ('\u017f' to 's')
+            self.characters.update(ord(c) for c in {char.lower(), char.upper()} | set(IGNORECASE_LOOKALIKES)
+                                   if re.fullmatch(re.escape(char), c, re.IGNORECASE))
+        else:
+            raise _AnyStart  # a cased letter outside ASCII: its case-insensitive matches are not listed here
+        if len(self.characters) > MAX_START_CHARACTERS:
+            raise _AnyStart
+
+
+def start_characters(pattern: str, flags: int) -> _Starts | None:
+    """The characters any match of the pattern starts with; None when they cannot be told or any will do."""
+    if sre_parse is None:
+        return None
+    try:
+        parsed = sre_parse.parse(pattern, flags)
+    except Exception:  # a pattern re compiles but this reader cannot
+        return None
+    flags |= parsed.state.flags
+    if flags & (re.LOCALE | re.DEBUG) or parsed.getwidth()[0] == 0:
+        return None  # LOCALE: case depends on the locale; width 0: a match can be empty, anywhere
+    if parsed.data and parsed.data[0] == (sre.AT, sre.AT_BEGINNING):
+        return None  # '^...': re already tries the first position only
+    starts = _Starts()
+    try:
+        if starts.sequence(parsed.data, bool(flags & re.IGNORECASE)):
+            return None
+    except _AnyStart:
+        return None
+    return starts
+
+
+def with_start_hint(compiled: re.Pattern[str]) -> re.Pattern[str]:
+    """The same pattern, compiled with the set of characters its matches start with in its search hint.
+
+    re's search skips along the text to the next character a match can start with when the pattern opens
+    on a literal or a plain character class; a pattern that opens on a look-behind, a case-insensitive
+    letter or an alternation is instead tried at every position. This reads the start set from the
+    parsed pattern and writes it into the compiled code's info block, where re keeps that hint: the
+    search then tries exactly the positions whose character is in the set, and as a match can start at no
+    other, it finds the same matches. ``match`` and ``fullmatch`` never read the hint.
+    """
+    if sre_compile is None or not isinstance(compiled.pattern, str):
+        return compiled
+    flags = compiled.flags
+    starts = start_characters(compiled.pattern, flags)
+    if starts is None:
+        return compiled
+    try:
+        parsed = sre_parse.parse(compiled.pattern, flags)
+        flags |= parsed.state.flags
+        code = sre_compile._code(parsed, flags)
+        if code[0] != sre.INFO or code[2] & (sre.SRE_INFO_PREFIX | sre.SRE_INFO_CHARSET | sre.SRE_INFO_LITERAL):
+            return compiled  # re found its own hint
+        charset = [(sre.LITERAL, c) for c in sorted(starts.characters)] + [(sre.CATEGORY, c) for c in sorted(starts.categories)]
+        charset, _ = sre_compile._optimize_charset(charset)
+        info = [sre.INFO, 0, sre.SRE_INFO_CHARSET, code[3], code[4]]
+        sre_compile._compile_charset(charset, flags, info)
+        info[1] = len(info) - 1
+        groupindex = parsed.state.groupdict
+        indexgroup = [None] * parsed.state.groups
+        for name, index in groupindex.items():
+            indexgroup[index] = name
+        hinted = _sre.compile(compiled.pattern, flags, info + code[1 + code[1]:], parsed.state.groups - 1,
+                              groupindex, tuple(indexgroup))
+    except Exception:  # another Python's internals: keep the plain pattern
+        return compiled
+    if hinted.flags != compiled.flags or hinted.groupindex != compiled.groupindex or hinted.groups != compiled.groups:
+        return compiled
+    return hinted
+
+
 # --- the text side ----------------------------------------------------------------------------------
 
-# Non-ASCII characters that re.IGNORECASE matches to an ASCII letter; folded to that letter so the
-# folded text has the same length and holds a required word wherever the pattern could match it.
-IGNORECASE_LOOKALIKES = "\u0130\u0131\u017f\u212a"
+# IGNORECASE_LOOKALIKES are folded to their ASCII letter so the folded text has the same length and holds
+# a required word wherever the pattern could match it.
 _FOLD = str.maketrans(dict(zip(IGNORECASE_LOOKALIKES, "iisk")))
 _LOOKALIKE = re.compile(f"[{IGNORECASE_LOOKALIKES}]")
 
@@ -296,7 +444,7 @@ class Prefiltered:
     __slots__ = ("pattern", "plan", "required", "anchors")
 
     def __init__(self, pattern: re.Pattern[str]):
-        self.pattern = pattern
+        self.pattern = with_start_hint(pattern)
         self.plan = plan_for(pattern.pattern, pattern.flags)
         # (spellings, first offset, last offset or None, shortest spelling): plain tuples, read on every call.
         self.required = () if self.plan is None else tuple(

@@ -26,10 +26,13 @@ EXAMPLES = [row.example for _, component in build_pipeline().pipeline for row, _
 
 
 def same_matches(prefiltered: Prefiltered, text: str, pos: int = 0, endpos: int | None = None) -> None:
+    """The prefiltered pattern (start hint and literal prefilter) finds what re's own compilation finds."""
     end = len(text) if endpos is None else endpos
-    plain = [(m.span(), m.groupdict()) for m in prefiltered.pattern.finditer(text, pos, end)]
+    compiled = re.compile(prefiltered.pattern.pattern, prefiltered.pattern.flags)
+    plain = [(m.span(), m.groupdict()) for m in compiled.finditer(text, pos, end)]
     assert [(m.span(), m.groupdict()) for m in prefiltered.finditer(text, pos, endpos)] == plain
-    first = prefiltered.pattern.search(text, pos, end)
+    assert [(m.span(), m.groupdict()) for m in prefiltered.pattern.finditer(text, pos, end)] == plain
+    first = compiled.search(text, pos, end)
     found = prefiltered.search(text, pos, endpos)
     assert (found and found.span()) == (first and first.span())
 
@@ -131,3 +134,66 @@ def test_number_words_match_whole_in_any_case():
             assert parse_number(written.replace("\u017f", "s")) == value
     assert [m.group() for m in pattern.finditer("someone often took tenth; Forty-one, ten and Two hundred")] == \
         ["Forty-one", "ten", "Two hundred"]
+
+
+# --- the start-character hint -----------------------------------------------------------------------
+
+
+def test_the_ignorecase_lookalikes_are_every_non_ascii_character_matching_an_ascii_letter():
+    from extractors.prefilter import IGNORECASE_LOOKALIKES
+
+    everything = "".join(chr(code) for code in range(128, 0x110000) if not 0xD800 <= code <= 0xDFFF)
+    assert set(re.findall("[a-z]", everything, re.IGNORECASE)) == set(IGNORECASE_LOOKALIKES)
+
+
+def test_a_pattern_opening_on_a_look_behind_gets_the_characters_its_matches_start_with():
+    from extractors.prefilter import start_characters, with_start_hint
+
+    starts = start_characters(r"(?<![\d.])(?:grade|g)\s*\d|\bstage", re.IGNORECASE)
+    assert {chr(c) for c in starts.characters} == {"g", "G", "s", "S", "\u017f"}
+    plain = re.compile(r"(?<![\d.])(?:grade|g)\s*\d|\bstage", re.IGNORECASE)
+    hinted = with_start_hint(plain)
+    assert hinted is not plain and hinted.pattern == plain.pattern
+    text = "a grade 3, \u017ftage 2, G2 and 4.g5; STAGE"
+    assert [m.span() for m in hinted.finditer(text)] == [m.span() for m in plain.finditer(text)] != []
+
+
+@pytest.mark.parametrize("pattern", [r"(?:x)?y*", r".abc", r"[^a]bc", r"(?:a|.)b", r"^abc", r"\w+"])
+def test_no_hint_where_any_character_or_the_empty_string_may_start_a_match(pattern):
+    from extractors.prefilter import start_characters
+
+    assert start_characters(pattern, re.IGNORECASE) is None
+
+
+ATOMS = st.sampled_from(["a", "b", "S", "k", "\u017f", "\u212a", "\u00b5", "1", "%", " ", ".", r"\d", r"\s", r"\w", "[a-c]",
+                         "[0-9%]", "[^a]", r"\.", "(?<![\\d.])", "(?<=[a ])", "(?=b)", "(?!a)", r"\b", "^", "$", "(?i:k)",
+                         "(?-i:S)", "(?:)"])
+
+
+@st.composite
+def regexes(draw, depth: int = 0) -> str:
+    parts = []
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        if depth < 2 and draw(st.integers(0, 3)) == 0:
+            alternatives = draw(st.lists(regexes(depth + 1), min_size=1, max_size=3))
+            part = "(?:" + "|".join(alternatives) + ")"
+        else:
+            part = draw(ATOMS)
+        parts.append(part + draw(st.sampled_from(["", "", "?", "*", "+", "{0,2}", "{1,3}?"])))
+    return "".join(parts)
+
+
+@settings(deadline=None, max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(regexes(), st.sampled_from([0, re.IGNORECASE]),
+       st.text(alphabet="abkSsK\u017f\u212a\u00b5\u039c1 %.;x", max_size=40), st.integers(0, 5), st.integers(0, 45))
+def test_a_hinted_pattern_finds_what_the_plain_one_finds(pattern, flags, text, pos, endpos):
+    from extractors.prefilter import with_start_hint
+
+    try:
+        plain = re.compile(pattern, flags)
+    except re.error:
+        return
+    hinted = with_start_hint(plain)
+    assert [(m.span(), m.groups()) for m in hinted.finditer(text, pos, endpos)] == \
+        [(m.span(), m.groups()) for m in plain.finditer(text, pos, endpos)]
+    assert hinted.groupindex == plain.groupindex and hinted.pattern == plain.pattern
