@@ -389,8 +389,10 @@ class RuleComponent:
 
     package: str = ""
     span_key: str = ""
-    # Labels of rows that only give context to other rows and are never facts of their own.
-    context_labels: frozenset[str] = frozenset()
+    # Labels of the rows ``find`` runs as facts; None runs every row but the gate. A component that also
+    # reads rows by name (``row_pattern``) for context names its few fact labels here, so a new context
+    # row needs no line of code beyond the one that reads it.
+    fact_labels: frozenset[str] | None = None
     # Components of results (responses, adverse events) skip a structured abstract's background section.
     skips_background: bool = False
 
@@ -410,9 +412,9 @@ class RuleComponent:
 
     @functools.cached_property
     def fact_rows(self) -> list[tuple[PatternRow, Prefiltered, str]]:
-        """The rows ``find`` runs (neither context nor gate), each with the label its matches claim."""
+        """The rows ``find`` runs (fact rows, never the gate), each with the label its matches claim."""
         return [(row, pattern, row.label.split("/")[0]) for row, pattern in self.rows
-                if row.label not in self.context_labels and row.label != "gate"]
+                if row.label != "gate" and (self.fact_labels is None or row.label in self.fact_labels)]
 
     @functools.cached_property
     def gates(self) -> list[Prefiltered]:

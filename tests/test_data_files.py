@@ -96,3 +96,27 @@ def test_every_grade_group_the_parser_can_give_has_an_iri():
                 + [f"grade {a}-{b}" for a in range(1, 6) for b in range(a + 1, 6)] + ["any grade"]}
     assert len(produced) == 21
     assert produced - labels == set()
+
+
+def components_with_context_rows():
+    from extractors.engine import RuleComponent
+
+    found = []
+    for package in COMPONENT_PACKAGES:
+        module = __import__(f"{package}.component", fromlist=["component"])
+        for component in vars(module).values():
+            if isinstance(component, type) and issubclass(component, RuleComponent) and component.fact_labels is not None:
+                found.append((package, module, component))
+    return found
+
+
+@pytest.mark.parametrize("package, module, component", components_with_context_rows(),
+                         ids=[c.__name__ for _, _, c in components_with_context_rows()])
+def test_every_context_row_is_read_by_its_component(package, module, component):
+    # A row that is neither a fact row nor the gate runs only where the component asks for it by label;
+    # a label its code never names is a row that does nothing.
+    source = resources.files(package).joinpath("component.py").read_text(encoding="utf-8")
+    unread = sorted({row.label for row in load_patterns(package)
+                     if row.label != "gate" and row.label not in component.fact_labels
+                     and f'"{row.label}"' not in source})
+    assert unread == [], f"{package}: rows whose label the component never reads: {unread}"

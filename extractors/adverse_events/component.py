@@ -68,12 +68,7 @@ class AdverseEventFinder(RuleComponent):
     package = "extractors.adverse_events"
     span_key = "kg_adverse_events"
     skips_background = True
-    context_labels = frozenset({"ae-cue", "ae-continues-cue", "ae-generic", "ae-term-start", "ae-figure", "ae-threshold", "ae-subject",
-                                "ae-connector", "ae-not-an-event", "ae-continues", "ae-opening-term", "ae-grade-after",
-                                "ae-paired-grades", "ae-pair-split", "ae-not-a-term-alone", "ae-remark-before",
-                                "ae-arm-before", "ae-each", "ae-coordinated", "ae-subject-pair", "ae-attributed-to-drug", "ae-grade-list",
-                                "ae-not-a-term", "ae-leading-words", "ae-respectively", "ae-single-grade",
-                                "ae-relative-clause", "ae-abbreviation-before"})
+    fact_labels = frozenset({"ae-overall"})
 
     def __init__(self, nlp, name: str):
         super().__init__(nlp, name)

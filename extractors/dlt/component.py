@@ -21,7 +21,7 @@ DOSE_WINDOW = LIMITS["dose_window"]["value"]
 class DltCounter(RuleComponent):
     package = "extractors.dlt"
     span_key = "kg_dlt"
-    context_labels = frozenset({"dlt-event-item", "dlt-after-dose", "dlt-item-split"})
+    fact_labels = frozenset({"dlt-none", "dlt-total", "dlt-dose-cue", "dlt-events"})
 
     def find(self, doc: Doc) -> list[Fact]:
         self._doses = []

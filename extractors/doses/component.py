@@ -47,9 +47,7 @@ def main_drug(doc: Doc) -> tuple[int, int] | None:
 class DoseFinder(RuleComponent):
     package = "extractors.doses"
     span_key = "kg_doses"
-    context_labels = frozenset({"rp2d-cue", "rp2d-link", "rp2d-negation", "dose-not-a-level", "dose-then-drug",
-                                "rp2d-chain", "dose-agent", "dose-agent-stop", "dose-each", "dose-coordination",
-                                "dose-drug-status", "dose-value"})
+    fact_labels = frozenset({"dose"})
 
     def find(self, doc: Doc) -> list[Fact]:
         self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))

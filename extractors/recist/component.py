@@ -40,9 +40,7 @@ class ResponseFinder(RuleComponent):
     package = "extractors.recist"
     span_key = "kg_recist"
     skips_background = True
-    context_labels = frozenset({"exclude", "responder-best", "rate-cue", "rate-stop", "rate-category", "rate-threshold",
-                                "rate-named-after", "rate-subgroup",
-                                "rate-value", "rate-ci-after", "rate-value-bracket", "rate-just-after-name"})
+    fact_labels = frozenset({"response", "rate", "responder"})
 
     def find(self, doc: Doc) -> list[Fact]:
         self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))
