@@ -144,8 +144,7 @@ class AdverseEventFinder(RuleComponent):
     def grade_lists(self, text: str, start: int, end: int, facts: list[Fact]) -> list[Fact]:
         """'Toxicity was grade 1 (24%), 2 (67%) and 3 (9%)': each bare number before a share is its grade."""
         for listed in self.grade_list.finditer(text, start, end):
-            grades = [m for m in self.single_grade.finditer(text, listed.start(), listed.end())
-                      if not re.match(r"\s*[.\u00b7%]", text[m.end():m.end() + 2])]
+            grades = list(self.single_grade.finditer(text, listed.start(), listed.end()))
             regraded = []
             for fact in facts:
                 pct = next(p for p in fact.parts if p.role == "pct")
