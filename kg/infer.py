@@ -22,9 +22,11 @@ fits any N from 50 to 200 and would excuse anything. Whatever fits no population
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from importlib import resources
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import PROV, XSD
@@ -34,17 +36,14 @@ from kg.records import AdverseEventFigure, CountFigure, TrialAbstract
 from kg.vocab import KG
 from extractors.parsing import decimals
 
-# A second population needs at least this many figures of its own; fewer is chance (a 0-decimal
-# percentage fits one N in every few).
-MIN_CLUSTER_SUPPORT = 2
-MAX_CLUSTERS = 3
-# Largest N tried for figures that state only a percentage (GRIM inference); larger N fit everything.
-MAX_GRIM_N = 1000
-# Rounding half up is the common convention: truncation is taken for an abstract only when it explains more
-# than this many figures beyond those rounding explains (a slip can happen to truncate to its percentage).
-TRUNCATION_PENALTY = 1
-# A count and percentage that fit at most this many whole N pin their population down (Pair.precise).
-PRECISE_SIZES = 2
+# Thresholds, each with why, in kg/inference.json.
+LIMITS = {name: entry["value"] for name, entry in
+          json.loads(resources.files("kg").joinpath("inference.json").read_text(encoding="utf-8"))["limits"].items()}
+MIN_CLUSTER_SUPPORT = LIMITS["min_cluster_support"]
+MAX_CLUSTERS = LIMITS["max_clusters"]
+MAX_GRIM_N = LIMITS["max_grim_n"]
+TRUNCATION_PENALTY = LIMITS["truncation_penalty"]
+PRECISE_SIZES = LIMITS["precise_sizes"]
 
 
 @dataclass(frozen=True)
