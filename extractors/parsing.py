@@ -11,6 +11,9 @@ __all__ = ["canonical_unit", "parse_number", "decimals", "parse_grade", "parse_p
 
 _MINUS = str.maketrans({"\u2212": "-", "\u00b7": ".", "\u2009": "", "\u202f": "", "\u00a0": "", ",": ""})
 _DIGITS = re.compile(r"-?\d+(?:\.\d+)?")
+# Cell and unit counts: '2 × 10^6', '5 × 10⁶', '5 × 106' (a superscript lost in the source), '1.5e9'.
+_POWER = re.compile(r"(?P<mantissa>\d+(?:\.\d+)?)(?:\s*[×xX]\s*10\^?\s*(?P<exponent>\d{1,2})|e(?P<e>\d{1,2}))")
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 
 def parse_number(text: str) -> int | float | None:
@@ -20,10 +23,16 @@ def parse_number(text: str) -> int | float | None:
 
     >>> parse_number("0\u00b774"), parse_number("Forty-one"), parse_number("Two hundred eighty-five"), parse_number("6.0")
     (0.74, 41, 285, 6.0)
+    >>> parse_number("2 \u00d7 10^6"), parse_number("5 \u00d7 106"), parse_number("1.5e9")
+    (2000000, 5000000, 1500000000)
     """
     cleaned = text.strip().translate(_MINUS)
     if _DIGITS.fullmatch(cleaned):
         return float(cleaned) if "." in cleaned else int(cleaned)
+    power = _POWER.fullmatch(cleaned.translate(_SUPERSCRIPTS))
+    if power:
+        value = float(power["mantissa"]) * 10 ** int(power["exponent"] or power["e"])
+        return int(value) if value.is_integer() else value
     word = text.strip().lower()
     for dash in ("\u2010", "\u2013"):
         word = word.replace(dash, "-")

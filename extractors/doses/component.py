@@ -22,6 +22,7 @@ BEFORE_WINDOW = LIMITS["before_window"]["value"]
 AFTER_WINDOW = LIMITS["after_window"]["value"]
 RP2D_WINDOW = LIMITS["rp2d_window"]["value"]
 JOINER = "[- \u2010\u2011]"
+NEEDS_POWER = frozenset(data_json("extractors.lexical", "units.json")["needs_power"]["units"])
 
 
 @functools.cache
@@ -69,6 +70,11 @@ class DoseFinder(RuleComponent):
             values = [Part("value", offset + v.start(), offset + v.end()) for v in self.row_pattern("dose-value").finditer(match.group("values"))]
         else:
             values = [Part("value", *match.span("lo")), Part("value", *match.span("hi"))]
+        if canonical_unit(match.group("unit")) in NEEDS_POWER:
+            power = self.row_pattern("dose-power")
+            values = [v for v in values if power.search(self.text, v.start, v.end)]
+            if not values:
+                return []
         is_radiation = canonical_unit(match.group("unit")) == "gy"
         names = self._radiation if is_radiation else self._dose_owners
         drug = self.drug_written_after(match.end(), names) or self.drug_for(match.start(), match.end(), names)

@@ -25,10 +25,11 @@ F1_FLOORS = {"nct": 0.97, "phase": 0.95, "enrolled": 0.82, "evaluable": 0.72, "d
 KNOWN_FAILURES = {
     ("doi:10.1016/S1470-2045(12)70490-4", ("enrolled", 107.0)):
         "the gold total is the sum of two cohorts the text states separately; kg never adds numbers up",
-    ("aacr2025:CT014", ("dose", "senti202", 1000000000.0, "cells")):
-        "cell-therapy doses written as 1 x 10^9 cells are not parsed into a value",
+    ("doi:10.1200/JCO.23.00897", ("dlt_total", 2.0)):
+        "the gold total is the sum of the per-dose counts ('one DLT' at each of two doses); kg never adds numbers up",
     ("doi:10.1200/JCO.23.02214", ("dose", "lisocabtagenemaraleucel", 50000000.0, "cells")):
-        "'50 x 106 ... T cells' (superscript lost in the source) cannot be read as 50 x 10^6",
+        "'50 x 106 (DL1) or 100 x 106 (DL2) chimeric antigen receptor-positive T cells': a label between "
+        "the amounts and their unit, and a cell unit spelt out, have no rule",
     ("aacr2025:CT014", ("response", "CRh", 1.0)):
         "haematological categories (CRh, cCR) are not RECIST categories and have no rule",
     ("doi:10.1200/JCO.22.01632", ("dose", "cbdoil", 0.5, "ml")):

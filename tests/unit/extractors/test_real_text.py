@@ -684,3 +684,37 @@ def test_one_cohort_or_subgroup_is_not_the_enrolment(text):
 ])
 def test_evaluable_population_named_as_a_set_or_after_a_count(text, n):
     assert summary_of(text)["evaluable"] == n
+
+
+@pytest.mark.parametrize("written, values", [
+    ("at 2 × 10^6 or 5 × 10⁶ CAR T cells/kg", [2_000_000, 5_000_000]),
+    ("at 1e9 & 1.5e9 CAR NK cells/dose", [1_000_000_000, 1_500_000_000]),
+    ("at 0·2 × 106 cells per kg", [200_000]),  # a superscript lost in the source
+])
+def test_cell_doses_carry_their_power_of_ten(written, values):
+    doses = summary_of(f"Patients received tisagenlecleucel {written} in this phase 1 trial.")["doses"]
+    assert [(d["value"], d["unit"]) for d in doses] == [(v, "cells") for v in values]
+
+
+def test_a_count_of_cells_is_no_dose():
+    assert summary_of("Tisagenlecleucel was given; 20 cells were counted per field.")["doses"] == []
+
+
+def test_dose_selected_for_expansion_is_the_rp2d():
+    summary = summary_of("Zorvatinib was escalated from 1 to 4 mg/kg; 3 mg/kg was selected for expansion (n = 30).")
+    assert summary["rp2d"] == [{"drug": "zorvatinib", "value": 3, "unit": "mg/kg"}]
+
+
+def test_one_patient_with_listed_dlts_counts_each_once():
+    dlt = summary_of("One patient from the 2.5 mg/kg cohort of zorvatinib had DLTs (hepatitis and rash).")["dlt"]
+    assert dlt["total"] == 1
+    assert [(e["term"], e["n"]) for e in dlt["events"]] == [("hepatitis", 1), ("rash", 1)]
+
+
+def test_evaluable_n_after_a_bracket_with_its_own_brackets():
+    text = "Nine of 30 (30%; 95% confidence interval [CI], 15% to 49%) assessable patients responded to zorvatinib."
+    assert summary_of(text)["evaluable"] == 30
+
+
+def test_a_duration_is_not_a_patient_count():
+    assert summary_of("The aim was the response at 12 weeks of patients treated with zorvatinib.")["enrolled"] is None
