@@ -718,3 +718,8 @@ def test_evaluable_n_after_a_bracket_with_its_own_brackets():
 
 def test_a_duration_is_not_a_patient_count():
     assert summary_of("The aim was the response at 12 weeks of patients treated with zorvatinib.")["enrolled"] is None
+
+
+def test_a_percentage_written_in_words():
+    figures = summary_of("Twenty-five percent of patients developed grade 4 toxicity on zorvatinib.")["ae"]
+    assert [(f["grade"], f["pct"]) for f in figures] == [("4", 25)]
