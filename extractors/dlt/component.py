@@ -61,7 +61,7 @@ class DltCounter(RuleComponent):
         item_rows = [pattern for r, pattern in self.rows if r.label == "dlt-event-item"]
         offset = match.start("events")
         body = match.group("events")
-        cut = re.search(r"\s+(?:at|in|during|which|that|who|after)\b|\s+\(\d+(?:\.\d+)?\s*%", body)
+        cut = self.row_pattern("dlt-events-end").search(body)
         if cut:
             body = body[:cut.start()]
         items, cursor = [], 0

@@ -11,9 +11,9 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.engine import Fact, Part, PatternRow, RuleComponent, group_parts, overlaps, sentence_bounds, sentence_of
+from extractors.engine import (Fact, Part, PatternRow, RuleComponent, data_json, group_parts, overlaps, sentence_bounds,
+                               sentence_of)
 
-RESULTS_HEADER = re.compile(r"\b(?:results|findings)\s*:", re.IGNORECASE)
 # An 'n (x%)' already read as an adverse event, a response or a DLT is not a baseline count.
 EXPLAINED_ELSEWHERE = ("kg_adverse_events", "kg_recist", "kg_dlt")
 # Of those, the ones whose figures keep their own N: a count with an N adds nothing to them.
@@ -22,36 +22,8 @@ STATES_ITS_N = ("kg_adverse_events", "kg_dlt")
 # bracket must be a count of patients, not a grade, a level, a day or the end of a range ('grade 3 (15%)',
 # 'ECOG PS 1 (60%)', 'cohort 2 (40%)', '>= 2 (30%)', '1 or 2 (45%)').
 BARE_ROWS = frozenset({"count-n-pct-bare"})
-CATEGORY_WORD = (r"\b(?:grades?|gr|g|stages?|ps|ecog|kps|cohorts?|levels?|dl|arms?|parts?|phases?|days?|d|cycles?|c|"
-                 r"weeks?|w|months?|years?|yrs?|doses?|scores?|lines?|types?|class|steps?|versions?|v|criteria|tier|"
-                 r"group|no|nos?|number|figure|fig|table|ver|cd|il|hla|her|brca|exon|chromosome)\.?")
-NOT_A_COUNT_BEFORE = re.compile(
-    r"(?:" + CATEGORY_WORD + r"|[<>\u2265\u2264\u00b1~+]|\d[\s\u00a0]*(?:or|and|to|-|\u2013|/|,)"
-    # the next of a list of categories: 'ECOG 1 (60%) or 2 (40%)'
-    r"|" + CATEGORY_WORD + r"[\s\u00a0]*\d+[\s\u00a0]*[(\[][^()\[\]]{0,30}[)\]][\s\u00a0]*(?:,|or|and)"
-    r")[\s\u00a0]*$", re.IGNORECASE)
-DESIGNATION_BEFORE = re.compile(r"\b[A-Z][A-Z0-9-]*[A-Z][A-Za-z0-9-]*[\s\u00a0]*$")  # case-sensitive: an acronym
-THE_N_OF_A_FIGURE = re.compile(r"(?:\d|\b[a-z]+)[\s\u00a0]+(?:out[\s\u00a0]+)?of[\s\u00a0]+(?:the[\s\u00a0]+|all[\s\u00a0]+)?$",
-                               re.IGNORECASE)
-LABEL_BEFORE = re.compile(r"[A-Za-z][^.;:()\[\]]{2,60}?(?=[\s\u00a0,]*(?:in|of|among|were|was|had|:|=)?[\s\u00a0]*$)",
-                          re.IGNORECASE)
-LABEL_AFTER = re.compile(r"[\s\u00a0]*(?P<what>[A-Za-z][^.;:()\[\]\d]{2,60}?)(?=[\s\u00a0]*(?:[.;:(),\[]|$))")
-NO_LABEL = frozenset({"and", "or", "vs", "versus", "was", "were", "in", "of", "had", "with", "respectively"})
 NUMERIC_ROLES = ("n", "N", "pct")
-MAX_ARM_WORDS = 6
-# An arm's label is the words after the last of these in the clause before its size ('patients were randomly
-# assigned to' drug A (n = 60); 'Pts with' EC (n=27)).
-ARM_LABEL_CUT = re.compile(r".*\b(?:to|with|in|into|of|on|received|receiving|receive|and|or|vs|versus|for|among|the)\b[\s\u00a0]*",
-                           re.IGNORECASE)
-# Not one arm: a choice between arms, every arm, or the whole population ('randomly assigned to receive A or B',
-# 'patients (n = 40)'), an analysis set (the evaluable rows read those), or a figure's own bracket.
-NOT_AN_ARM = re.compile(r"\b(?:or|vs|versus|either|both|each|one|two|three|all|total|overall|evaluable|assessable|"
-                        r"analy[sz]ed|analysis|efficacy|safety|set|population|intention|itt|grades?|treatment|therapy|"
-                        # a clause, not a name: a verb or a relative word in it
-                        r"were|was|is|are|has|have|had|did|do|does|than|which|that|those|who|whom|also|using|"
-                        r"cycles?|days?|weeks?|months?|years?)\b"
-                        r"|^(?:patients?|pts?|participants?|subjects?|cases?|women|men|children|adults|enrolled|"
-                        r"included|treated|randomi[sz]ed|arms?|groups?|cohorts?|(?:the )?study)$", re.IGNORECASE)
+MAX_ARM_WORDS = data_json("extractors.population", "limits.json")["limits"]["max_arm_words"]["value"]
 
 
 class PopulationCounter(RuleComponent):
@@ -63,7 +35,7 @@ class PopulationCounter(RuleComponent):
     def find(self, doc: Doc) -> list[Fact]:
         facts = super().find(doc)
         kept: list[Fact] = []
-        header = RESULTS_HEADER.search(self.text)
+        header = self.row_pattern("results-header").search(self.text)
         results_start = header.start() if header else 0
 
         def rank(fact: Fact) -> tuple[int, int, int]:
@@ -106,11 +78,11 @@ class PopulationCounter(RuleComponent):
             return super().resolve(doc, row, match)
         parts = group_parts(match)
         n_start = match.start("n")
-        if row.id in BARE_ROWS and NOT_A_COUNT_BEFORE.search(self.text, max(0, match.start() - 60), match.start()):
+        if row.id in BARE_ROWS and self.row_pattern("not-a-count-before").search(self.text, max(0, match.start() - 60), match.start()):
             return []
-        if row.id in BARE_ROWS and DESIGNATION_BEFORE.search(self.text, max(0, n_start - 20), n_start):
+        if row.id in BARE_ROWS and self.row_pattern("designation-before").search(self.text, max(0, n_start - 20), n_start):
             return []  # 'HPV 31 (79.1%, 95% CI ...)', 'FEC 75 (44.7%)': a name, not a count
-        if THE_N_OF_A_FIGURE.search(self.text, max(0, n_start - 30), n_start):
+        if self.row_pattern("n-of-a-figure").search(self.text, max(0, n_start - 30), n_start):
             return []  # '26 of 67 (39%)': 67 is the N of a figure another row reads, never a count
         if not any(part.role == "what" for part in parts):
             label = self.label_before(match.start()) or self.label_after(match.end())
@@ -133,10 +105,10 @@ class PopulationCounter(RuleComponent):
                 label = self.label_before(match.start())
                 if label is None:
                     continue
-                cut = ARM_LABEL_CUT.match(self.text, label.start, label.end)
+                cut = self.row_pattern("arm-label-cut").match(self.text, label.start, label.end)
                 label = Part("arm", cut.end() if cut else label.start, label.end)
             words = self.text[label.start:label.end].strip()
-            if len(words) < 2 or len(words.split()) > MAX_ARM_WORDS or NOT_AN_ARM.search(words):
+            if len(words) < 2 or len(words.split()) > MAX_ARM_WORDS or self.row_pattern("not-an-arm").search(words):
                 continue
             facts.append(Fact(row.label, row.id, (n, label)))
         return facts
@@ -148,8 +120,8 @@ class PopulationCounter(RuleComponent):
         window = self.text[start:position]
         cut = max(window.rfind(mark) for mark in ".;()[],")
         offset = start + cut + 1
-        match = LABEL_BEFORE.search(self.text, offset, position)
-        if match is None or match.group().strip().lower() in NO_LABEL:
+        match = self.row_pattern("label-before").search(self.text, offset, position)
+        if match is None or self.row_pattern("no-label").fullmatch(match.group().strip()):
             # '... at 9 months (17 of 22 [77%] vs ...)': the words before the bracket
             bracket = self.text.rfind("(", start, position)
             if bracket <= start:
@@ -159,8 +131,8 @@ class PopulationCounter(RuleComponent):
 
     def label_after(self, position: int) -> Part | None:
         """The words after a figure up to the clause's end ('Four (2.1%)' and three ... died), as its label."""
-        match = LABEL_AFTER.match(self.text, position)
-        if match is None or match.group("what").strip().lower() in NO_LABEL:
+        match = self.row_pattern("label-after").match(self.text, position)
+        if match is None or self.row_pattern("no-label").fullmatch(match.group("what").strip()):
             return None
         return Part("what", match.start("what"), match.end("what"))
 
