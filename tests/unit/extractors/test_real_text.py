@@ -723,3 +723,11 @@ def test_a_duration_is_not_a_patient_count():
 def test_a_percentage_written_in_words():
     figures = summary_of("Twenty-five percent of patients developed grade 4 toxicity on zorvatinib.")["ae"]
     assert [(f["grade"], f["pct"]) for f in figures] == [("4", 25)]
+
+
+@pytest.mark.parametrize("text, n", [
+    ("RESULTS: Forty-two adults with relapsed myeloma (n = 20 in part A) were enrolled.", 42),
+    ("As of 2 May 2024, 9 pts with a median age of 58 years (range 40, 77) were treated with zorvatinib.", 9),
+])
+def test_enrolment_sentence_that_describes_the_patients_before_its_verb(text, n):
+    assert summary_of(text)["enrolled"] == n
