@@ -7,7 +7,6 @@ own N refers to the treated population). It checks nothing: consistency is the s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field as dc_field
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from spacy.tokens import Doc, Span
 
 from extractors import SPAN_KEYS
-from extractors.adverse_events.component import is_all_events
+from extractors.adverse_events.component import summary_term
 from extractors.engine import background_end, doc_text, iter_facts, sentence_bounds, sentence_of
 from extractors.parsing import (
     canonical_unit,
@@ -44,9 +43,6 @@ from kg.records import (
     TrialAbstract,
 )
 
-# Serious adverse events are a term of their own (a seriousness criterion), not all events: kept as written.
-SERIOUS = re.compile(r"\bserious\b|\bsaes?\b")
-AE_ABBREVIATION = re.compile(r"\b(?:t?r?aes?|teaes?)\b")
 # Rule id of the one relation the builder infers rather than reads.
 TREATED_POPULATION_RULE = "denominator-treated-population"
 
@@ -147,13 +143,7 @@ def build_ae(fact: FactView, treated: Extracted | None) -> AdverseEventFigure | 
     term_span = fact.span("term")
     if term_span is None:
         return None
-    lowered = " ".join(term_span.text.lower().split())
-    if is_all_events(lowered) and not SERIOUS.search(lowered):
-        term = "any"
-    elif SERIOUS.search(lowered):
-        term = AE_ABBREVIATION.sub("adverse events", lowered)  # 'serious AEs' and 'serious adverse events' are one term
-    else:
-        term = lowered
+    term = summary_term(term_span.text)
     grade_span = fact.span("grade")
     grade = fact.value("grade", parse_grade(grade_span.text)) if grade_span is not None else None
     denominator = fact.number("N", integer=True) or treated

@@ -35,6 +35,29 @@ def generic_term_pattern() -> re.Pattern[str]:
     return compile_regex(row.pattern)
 
 
+@functools.cache
+def term_rows() -> dict[str, re.Pattern[str]]:
+    from extractors.engine import load_patterns
+
+    return {r.label: compile_regex(r.pattern) for r in load_patterns("extractors.adverse_events")
+            if r.label in ("ae-serious", "ae-abbreviation")}
+
+
+def summary_term(term: str) -> str:
+    """The term as SUMMARY.md writes it: 'any' for all events together, serious events as one term.
+
+    >>> summary_term("trae"), summary_term("serious aes"), summary_term("anaemia")
+    ('any', 'serious adverse events', 'anaemia')
+    """
+    lowered = " ".join(term.lower().split())
+    serious = term_rows()["ae-serious"].search(lowered)
+    if is_all_events(lowered) and not serious:
+        return "any"
+    if serious:
+        return term_rows()["ae-abbreviation"].sub("adverse events", lowered)
+    return lowered
+
+
 def is_all_events(term: str) -> bool:
     """True when a term means all adverse events together ('any' in SUMMARY.md): 'TRAEs', 'toxicities'.
 
