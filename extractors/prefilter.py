@@ -212,11 +212,19 @@ def useful(word: Word) -> bool:
 
 
 @functools.cache
+def parsed_pattern(pattern: str, flags: int):
+    """The stdlib parser's tree of a pattern, parsed once for the readers of this module (which only read it;
+    the compiler parses its own copy). Macro-expanded rows are long, and parsing them was most of the time it
+    took to build the pipeline."""
+    return sre_parse.parse(pattern, flags)
+
+
+@functools.cache
 def plan_for(pattern: str, flags: int) -> Plan | None:
     if sre_parse is None or flags & re.LOCALE:
         return None
     try:
-        parsed = sre_parse.parse(pattern, flags)
+        parsed = parsed_pattern(pattern, flags)
     except Exception:  # a pattern re compiles but this reader cannot: run it unfiltered
         return None
     reader = _Reader(parsed.state)
@@ -325,7 +333,7 @@ def start_characters(pattern: str, flags: int) -> _Starts | None:
     if sre_parse is None:
         return None
     try:
-        parsed = sre_parse.parse(pattern, flags)
+        parsed = parsed_pattern(pattern, flags)
     except Exception:  # a pattern re compiles but this reader cannot
         return None
     flags |= parsed.state.flags
@@ -354,20 +362,30 @@ def with_start_hint(compiled: re.Pattern[str]) -> re.Pattern[str]:
     """
     if sre_compile is None or not isinstance(compiled.pattern, str):
         return compiled
+    return _start_hinted(compiled) or compiled
+
+
+@functools.cache
+def _start_hinted(compiled: re.Pattern[str]) -> re.Pattern[str] | None:
+    """with_start_hint's pattern, once per pattern: compile_regex hints a row and Prefiltered hints it again."""
     starts = start_characters(compiled.pattern, compiled.flags)
-    if starts is None:
-        return compiled
-    return hinted(compiled, starts) or compiled
+    return None if starts is None else hinted(compiled, starts)
+
+
+@functools.cache
+def _compiled_code(pattern: str, flags: int):
+    """(parsed tree, flags, re's code) of a pattern, once per pattern: a row is hinted for its whole start set
+    and again for a split's digit alternatives (the code list is only read)."""
+    parsed = sre_parse.parse(pattern, flags)
+    flags |= parsed.state.flags
+    return parsed, flags, sre_compile._code(parsed, flags)
 
 
 def hinted(compiled: re.Pattern[str], starts: _Starts) -> re.Pattern[str] | None:
     """The pattern compiled with ``starts`` as its search hint: its search tries only positions whose character
     is one of them. None where re found a hint of its own or this Python's internals differ."""
-    flags = compiled.flags
     try:
-        parsed = sre_parse.parse(compiled.pattern, flags)
-        flags |= parsed.state.flags
-        code = sre_compile._code(parsed, flags)
+        parsed, flags, code = _compiled_code(compiled.pattern, compiled.flags)
         if code[0] != sre.INFO or code[2] & (sre.SRE_INFO_PREFIX | sre.SRE_INFO_CHARSET | sre.SRE_INFO_LITERAL):
             return None  # re found its own hint
         charset = [(sre.LITERAL, c) for c in sorted(starts.characters)] + [(sre.CATEGORY, c) for c in sorted(starts.categories)]
@@ -500,7 +518,7 @@ def split_for(compiled: re.Pattern[str]) -> Split | None:
     if sre_compile is None or not isinstance(compiled.pattern, str):
         return None
     try:
-        parsed = sre_parse.parse(compiled.pattern, compiled.flags)
+        parsed = parsed_pattern(compiled.pattern, compiled.flags)
     except Exception:  # a pattern re compiles but this reader cannot
         return None
     flags = compiled.flags | parsed.state.flags
