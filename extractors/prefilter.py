@@ -212,11 +212,19 @@ def useful(word: Word) -> bool:
 
 
 @functools.cache
+def parsed_pattern(pattern: str, flags: int):
+    """The stdlib parser's tree of a pattern, parsed once for the readers of this module (which only read it;
+    the compiler parses its own copy). Macro-expanded rows are long, and parsing them was most of the time it
+    took to build the pipeline."""
+    return sre_parse.parse(pattern, flags)
+
+
+@functools.cache
 def plan_for(pattern: str, flags: int) -> Plan | None:
     if sre_parse is None or flags & re.LOCALE:
         return None
     try:
-        parsed = sre_parse.parse(pattern, flags)
+        parsed = parsed_pattern(pattern, flags)
     except Exception:  # a pattern re compiles but this reader cannot: run it unfiltered
         return None
     reader = _Reader(parsed.state)
@@ -325,7 +333,7 @@ def start_characters(pattern: str, flags: int) -> _Starts | None:
     if sre_parse is None:
         return None
     try:
-        parsed = sre_parse.parse(pattern, flags)
+        parsed = parsed_pattern(pattern, flags)
     except Exception:  # a pattern re compiles but this reader cannot
         return None
     flags |= parsed.state.flags
@@ -354,16 +362,32 @@ def with_start_hint(compiled: re.Pattern[str]) -> re.Pattern[str]:
     """
     if sre_compile is None or not isinstance(compiled.pattern, str):
         return compiled
-    flags = compiled.flags
-    starts = start_characters(compiled.pattern, flags)
-    if starts is None:
-        return compiled
+    return _start_hinted(compiled) or compiled
+
+
+@functools.cache
+def _start_hinted(compiled: re.Pattern[str]) -> re.Pattern[str] | None:
+    """with_start_hint's pattern, once per pattern: compile_regex hints a row and Prefiltered hints it again."""
+    starts = start_characters(compiled.pattern, compiled.flags)
+    return None if starts is None else hinted(compiled, starts)
+
+
+@functools.cache
+def _compiled_code(pattern: str, flags: int):
+    """(parsed tree, flags, re's code) of a pattern, once per pattern: a row is hinted for its whole start set
+    and again for a split's digit alternatives (the code list is only read)."""
+    parsed = sre_parse.parse(pattern, flags)
+    flags |= parsed.state.flags
+    return parsed, flags, sre_compile._code(parsed, flags)
+
+
+def hinted(compiled: re.Pattern[str], starts: _Starts) -> re.Pattern[str] | None:
+    """The pattern compiled with ``starts`` as its search hint: its search tries only positions whose character
+    is one of them. None where re found a hint of its own or this Python's internals differ."""
     try:
-        parsed = sre_parse.parse(compiled.pattern, flags)
-        flags |= parsed.state.flags
-        code = sre_compile._code(parsed, flags)
+        parsed, flags, code = _compiled_code(compiled.pattern, compiled.flags)
         if code[0] != sre.INFO or code[2] & (sre.SRE_INFO_PREFIX | sre.SRE_INFO_CHARSET | sre.SRE_INFO_LITERAL):
-            return compiled  # re found its own hint
+            return None  # re found its own hint
         charset = [(sre.LITERAL, c) for c in sorted(starts.characters)] + [(sre.CATEGORY, c) for c in sorted(starts.categories)]
         charset, _ = sre_compile._optimize_charset(charset)
         info = [sre.INFO, 0, sre.SRE_INFO_CHARSET, code[3], code[4]]
@@ -373,13 +397,173 @@ def with_start_hint(compiled: re.Pattern[str]) -> re.Pattern[str]:
         indexgroup = [None] * parsed.state.groups
         for name, index in groupindex.items():
             indexgroup[index] = name
-        hinted = _sre.compile(compiled.pattern, flags, info + code[1 + code[1]:], parsed.state.groups - 1,
+        result = _sre.compile(compiled.pattern, flags, info + code[1 + code[1]:], parsed.state.groups - 1,
                               groupindex, tuple(indexgroup))
     except Exception:  # another Python's internals: keep the plain pattern
-        return compiled
-    if hinted.flags != compiled.flags or hinted.groupindex != compiled.groupindex or hinted.groups != compiled.groups:
-        return compiled
-    return hinted
+        return None
+    if result.flags != compiled.flags or result.groupindex != compiled.groupindex or result.groups != compiled.groups:
+        return None
+    return result
+
+
+# --- matches that open on a word or on a digit --------------------------------------------------------
+
+# Spellings kept for the words a pattern's word alternatives open on ('one', 'two', ... 'ninety': 28).
+MAX_LEAD_SPELLINGS = 64
+
+
+@dataclass(frozen=True)
+class Split:
+    """Where a pattern's matches start, for a pattern that opens on an alternation such as a count
+    ('\\d{1,6}' or a number word): its other alternatives start on few characters (digits), and every match
+    opened by a word alternative starts with one of a few words ('one', 'twenty'...)."""
+
+    others: re.Pattern[str] | None  # the pattern, hinted to the other alternatives' start characters (None: none)
+    lead: frozenset[str]  # lower case; every match starting elsewhere starts with one of them
+    word_start: bool  # the word alternatives open on '\\b': a lead word counts only where no word character precedes it
+
+
+def _opening_alternatives(items, ignorecase: bool):
+    """The alternatives of the alternation a match's first character comes from, with the case flag in force
+    there; None when the pattern does not open on an alternation every match goes through."""
+    for op, av in items:
+        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            continue  # zero width: the next item gives the first character
+        if op is sre.SUBPATTERN:
+            _, add_flags, del_flags, pattern = av
+            if (add_flags | del_flags) & sre_parse.TYPE_FLAGS or pattern.getwidth()[0] == 0:
+                return None
+            if add_flags & sre.SRE_FLAG_IGNORECASE:
+                ignorecase = True
+            if del_flags & sre.SRE_FLAG_IGNORECASE:
+                ignorecase = False
+            return _opening_alternatives(pattern.data, ignorecase)
+        if op is sre.BRANCH:
+            return av[1], ignorecase
+        return None
+    return None
+
+
+def _opens_on_boundary(items) -> bool:
+    """Whether a sequence asserts '\\b' before its first character."""
+    for op, av in items:
+        if op is sre.AT and av is sre.AT_BOUNDARY:
+            return True
+        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            continue
+        if op is sre.SUBPATTERN and not (av[1] | av[2]) & sre_parse.TYPE_FLAGS and av[-1].getwidth()[0] > 0:
+            return _opens_on_boundary(av[-1].data)
+        return False
+    return False
+
+
+def _lead_item(item) -> tuple[set[str] | None, bool]:
+    """(lower-case strings one of which the item's match opens with, whether they are the whole match)."""
+    op, av = item
+    if op is sre.LITERAL:
+        return ({_folded(av)}, True) if _folded(av).isascii() else (None, False)
+    if op is sre.IN:
+        if not av or any(kind is not sre.LITERAL or not _folded(code).isascii() for kind, code in av):
+            return None, False
+        return {_folded(code) for _, code in av}, True
+    if op is sre.SUBPATTERN:
+        if (av[1] | av[2]) & sre_parse.TYPE_FLAGS:
+            return None, False
+        return _lead(av[-1].data)
+    if op is sre.BRANCH:
+        union: set[str] = set()
+        whole = True
+        for alternative in av[1]:
+            strings, complete = _lead(alternative.data)
+            if strings is None:
+                return None, False
+            union |= strings
+            whole = whole and complete
+        return union, whole
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and av[0] >= 1:
+        strings, complete = _lead(av[2].data)
+        return strings, complete and av[0] == av[1] == 1
+    return None, False
+
+
+def _folded(code: int) -> str:
+    """A character as the text index folds it: lower case, the ignore-case look-alikes ASCII ('\u017f' is 's')."""
+    return chr(code).translate(_FOLD).lower()
+
+
+def _lead(items) -> tuple[set[str] | None, bool]:
+    """The strings one of which every match of a sequence opens with (None: none can be told; never ''),
+    and whether they are whole matches."""
+    result = {""}
+    for item in items:
+        if item[0] in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            continue  # zero width: the characters either side are still adjacent
+        strings, whole = _lead_item(item)
+        if strings is None:
+            break
+        grown = {prefix + string for prefix in result for string in strings}
+        if len(grown) > MAX_LEAD_SPELLINGS:
+            break
+        result = grown
+        if not whole:
+            break
+    else:
+        return (None, False) if "" in result else (result, True)
+    return (None, False) if "" in result else (result, False)
+
+
+def split_for(compiled: re.Pattern[str]) -> Split | None:
+    """The pattern's split starts, when it opens on an alternation of which some alternatives may start on a
+    letter but each of those opens with one of a few words of two letters or more."""
+    if sre_compile is None or not isinstance(compiled.pattern, str):
+        return None
+    try:
+        parsed = parsed_pattern(compiled.pattern, compiled.flags)
+    except Exception:  # a pattern re compiles but this reader cannot
+        return None
+    flags = compiled.flags | parsed.state.flags
+    if flags & (re.LOCALE | re.DEBUG) or parsed.getwidth()[0] == 0:
+        return None
+    found = _opening_alternatives(parsed.data, bool(flags & re.IGNORECASE))
+    if found is None:
+        return None
+    alternatives, ignorecase = found
+    others, lead = _Starts(), set()
+    # Under re.ASCII '\\b' sees other word characters than str.isalnum does: no word-start filter then.
+    word_start = not flags & re.ASCII
+    try:
+        for alternative in alternatives:
+            if alternative.getwidth()[0] == 0:
+                return None
+            own = _Starts()
+            try:
+                own.sequence(alternative.data, ignorecase)
+                on_letters = any(chr(code).isalpha() for code in own.characters)
+            except _AnyStart:
+                own, on_letters = None, True
+            if on_letters:
+                words, _ = _lead(alternative.data)
+                if words is not None and min(map(len, words)) >= 2:
+                    lead |= words
+                    word_start = word_start and _opens_on_boundary(alternative.data) and all(
+                        word[0].isalnum() for word in words)
+                    continue
+                if own is None:
+                    return None
+            others.characters |= own.characters
+            others.categories |= own.categories
+            if len(others.characters) > MAX_START_CHARACTERS:
+                return None
+    except _AnyStart:
+        return None
+    if not lead or len(lead) > MAX_LEAD_SPELLINGS:
+        return None
+    # 'seventeen' in the text is implied by 'seven': keep the shortest of spellings that share a start.
+    lead = {s for s in lead if not any(s != t and s.startswith(t) for t in lead)}
+    if not others.characters and not others.categories:
+        return Split(None, frozenset(lead), word_start)
+    pattern = hinted(compiled, others)
+    return None if pattern is None else Split(pattern, frozenset(lead), word_start)
 
 
 # --- the text side ----------------------------------------------------------------------------------
@@ -403,7 +587,7 @@ class TextIndex:
         # is computed once per text, and only as far as some row needs it.
         self.found: dict[frozenset[str], bool] = {}
         self.counts: dict[frozenset[str], int] = {}
-        self.positions: dict[frozenset[str], list[int]] = {}
+        self.positions: dict[frozenset[str] | tuple[frozenset[str], str], list[int]] = {}
 
     def present(self, spellings: frozenset[str]) -> bool:
         found = self.found.get(spellings)
@@ -433,6 +617,16 @@ class TextIndex:
         return found
 
 
+    def word_starts(self, spellings: frozenset[str], text: str) -> list[int]:
+        """Sorted start offsets of the spellings where no word character (re's '\\w') precedes them."""
+        key = (spellings, "word start")
+        found = self.positions.get(key)
+        if found is None:
+            found = self.positions[key] = [at for at in self.occurrences(spellings)
+                                           if at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_")]
+        return found
+
+
 @functools.lru_cache(maxsize=8)
 def text_index(text: str) -> TextIndex:
     return TextIndex(text)
@@ -441,7 +635,7 @@ def text_index(text: str) -> TextIndex:
 class Prefiltered:
     """A compiled pattern with the same ``finditer``/``search`` results, run only where a match can start."""
 
-    __slots__ = ("pattern", "plan", "required", "anchors")
+    __slots__ = ("pattern", "plan", "required", "anchors", "split")
 
     def __init__(self, pattern: re.Pattern[str]):
         self.pattern = with_start_hint(pattern)
@@ -451,6 +645,7 @@ class Prefiltered:
             (w.spellings, w.min_offset, w.max_offset, min(map(len, w.spellings))) for w in self.plan.words)
         self.anchors = () if self.plan is None else tuple(
             (w.spellings, w.min_offset, w.max_offset, min(map(len, w.spellings))) for w in self.plan.anchors)
+        self.split = split_for(pattern)
 
     def __getattr__(self, name: str):
         return getattr(self.pattern, name)
@@ -471,7 +666,7 @@ class Prefiltered:
         length = len(string)
         endpos = length if endpos is None else max(0, min(endpos, length))
         pos = max(0, pos)
-        if not self.required or length < MIN_INDEXED_LENGTH or pos >= endpos:
+        if (not self.required and self.split is None) or length < MIN_INDEXED_LENGTH or pos >= endpos:
             return self.pattern.finditer(string, pos, endpos)
         index = text_index(string)
         whole = pos == 0 and endpos == length
@@ -484,10 +679,12 @@ class Prefiltered:
             at = bisect.bisect_left(found, pos + first)
             if at == len(found) or found[at] > endpos - shortest:
                 return iter(())
-        windows = self.windows(index, pos, endpos, whole)
-        if windows is None:
-            return self.pattern.finditer(string, pos, endpos)
-        return self.scan(string, windows, endpos)
+        windows = self.windows(index, pos, endpos, whole) if self.anchors else None
+        if windows is not None:
+            return self.scan(string, windows, endpos)
+        if self.split is not None:
+            return self.scan_split(string, index, pos, endpos)
+        return self.pattern.finditer(string, pos, endpos)
 
     def windows(self, index: TextIndex, pos: int, endpos: int, whole: bool) -> list[tuple[int, int]] | None:
         """The start positions worth trying, as merged [first, last] ranges; None when a plain scan is cheaper."""
@@ -543,3 +740,34 @@ class Prefiltered:
                     break
                 yield found
                 cursor = start = found.end()
+
+    def scan_split(self, string: str, index: TextIndex, pos: int, endpos: int) -> Iterator[re.Match[str]]:
+        """What finditer yields, from two kinds of start: the other alternatives' start characters, which the
+        hinted pattern's search skips to, and the places where a lead word of the word alternatives occurs.
+
+        At each step the next match is the leftmost of the two searches' first results, as a match can start
+        nowhere else; a match at a given place is the same whichever search tries it.
+        """
+        split = self.split
+        others, match = split.others, self.pattern.match
+        starts = index.word_starts(split.lead, string) if split.word_start else index.occurrences(split.lead)
+        at = bisect.bisect_left(starts, pos)
+        cursor = pos
+        pending = others.search(string, cursor, endpos) if others is not None else None
+        while True:
+            limit = pending.start() if pending is not None else endpos
+            found = None
+            while at < len(starts) and starts[at] < limit:
+                found = match(string, starts[at], endpos)
+                at += 1
+                if found is not None:
+                    break
+            if found is None:
+                if pending is None:
+                    return
+                found = pending
+            yield found
+            cursor = found.end()  # never empty: the pattern needs a character
+            at = bisect.bisect_left(starts, cursor, at)
+            if pending is not None and pending.start() < cursor:
+                pending = others.search(string, cursor, endpos)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 
 import pytest
@@ -74,6 +75,13 @@ def test_drug_tables_have_unique_keys_and_sources(name):
     keys = [next(iter(row.values())) for row in rows]
     assert len(keys) == len(set(keys))
     assert all(row["source"].strip() for row in rows)
+
+
+def test_drug_stems_are_lower_case_letters():
+    # The stem regex (extractors/drugs/component.py) groups stems by first letter; that keeps its matches
+    # only because a stem is lower-case letters that must end the word.
+    bad = [row["stem"] for row in data_tsv("extractors.drugs", "stems.tsv") if not re.fullmatch("[a-z]+", row["stem"])]
+    assert bad == []
 
 
 def test_a_malformed_pattern_file_names_file_line_and_id(tmp_path, monkeypatch):

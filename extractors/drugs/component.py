@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.engine import data_tsv, doc_text, load_patterns, regex_rows, words_regex
+from extractors.prefilter import with_start_hint
 
 PACKAGE = "extractors.drugs"
 SPAN_KEY = "kg_drugs"
@@ -31,8 +32,15 @@ NOT_DRUGS = frozenset({"stat", "tide", "cel", "gene", "vir", "deg", "cept", "con
 @functools.cache
 def stem_regex() -> re.Pattern[str]:
     stems = sorted((row["stem"] for row in data_tsv(PACKAGE, "stems.tsv")), key=len, reverse=True)
+    # Stems grouped by first letter: re tries the alternation at every letter it backs off from the word's
+    # end, and a group whose letter differs fails in one step. A stem is lower-case letters and must end the
+    # word, so which stem matches never changes the span.
+    groups: dict[str, list[str]] = {}
+    for stem in stems:
+        groups.setdefault(stem[0], []).append(re.escape(stem[1:]))
+    alternation = "|".join(re.escape(first) + "(?:" + "|".join(rests) + ")" for first, rests in groups.items())
     # An optional short hyphenated prefix keeps formulations whole: 'nab-paclitaxel'.
-    return re.compile(r"\b(?:[A-Za-z]{2,4}-)?[A-Za-z][a-z]{2,}(?:" + "|".join(map(re.escape, stems)) + r")\b")
+    return with_start_hint(re.compile(r"\b(?:[A-Za-z]{2,4}-)?[A-Za-z][a-z]{2,}(?:" + alternation + r")\b"))
 
 
 @functools.cache

@@ -197,3 +197,51 @@ def test_a_hinted_pattern_finds_what_the_plain_one_finds(pattern, flags, text, p
     assert [(m.span(), m.groups()) for m in hinted.finditer(text, pos, endpos)] == \
         [(m.span(), m.groups()) for m in plain.finditer(text, pos, endpos)]
     assert hinted.groupindex == plain.groupindex and hinted.pattern == plain.pattern
+
+
+# --- matches that open on a count: digits, or a number word -----------------------------------------
+
+COUNT_PROSE = ("Often none of the tenants saw it: twenty-one (12%) patients, Forty patients and \u017fix patients; "
+               "one-third of 210 patients were treated, 3 patients, ten patients at 1.5 mg; seventeen patients\u00a0"
+               "in 2019 and 7 of 9 patients; TEN PATIENTS, tenfold, phone, 12patients, _one patients, caf\u00e9one "
+               "patients, x-two patients, (eight patients), twelve\u2009patients.")
+
+
+def test_a_count_splits_its_starts_into_digits_and_number_words():
+    from extractors.engine import compile_regex
+    from extractors.prefilter import split_for
+
+    compiled = compile_regex(r"(?<![\d.,])(?P<n><<COUNT>>)<<SP>>patients")
+    split = split_for(re.compile(compiled.pattern, compiled.flags))
+    assert split is not None and split.word_start
+    assert {"one", "two", "ten", "twenty", "forty", "six"} <= split.lead
+    assert "sixteen" not in split.lead  # implied by 'six'
+    assert split.others is not None and split.others.match("3 patients").group() == "3 patients"
+
+
+@pytest.mark.parametrize("pattern", [r"(?<![\d.,])(?P<n><<COUNT>>)<<SP>>patients", r"(?:<<NUMWORD>>|\d+)<<SP>>patients",
+                                     r"<<NUMWORD>><<WS>>patients"])
+def test_a_split_pattern_finds_what_the_plain_regex_finds(pattern):
+    from extractors.engine import compile_regex
+
+    compiled = compile_regex(pattern)
+    prefiltered = Prefiltered(re.compile(compiled.pattern, compiled.flags))
+    assert prefiltered.split is not None
+    text = COUNT_PROSE + " " + COUNT_PROSE.upper()
+    assert len(text) > MIN_INDEXED_LENGTH
+    assert len(list(prefiltered.finditer(text))) > 10
+    same_matches(prefiltered, text)
+    for start, end in ((0, 80), (35, 400), (60, len(text)), (7, 8)):
+        same_matches(prefiltered, text, start, end)
+
+
+def test_no_split_where_a_word_alternative_opens_on_no_known_word():
+    from extractors.prefilter import split_for
+
+    assert split_for(re.compile(r"(?:\d+|[a-z]+) patients", re.IGNORECASE)) is None
+    assert split_for(re.compile(r"\d+ patients")) is None  # no alternation: the start hint is enough
+    # under re.ASCII, '\b' sees a word start after 'é', which str.isalnum does not: every occurrence counts
+    ascii_split = split_for(re.compile(r"(?:\d+|\bone) patients", re.ASCII | re.IGNORECASE))
+    assert ascii_split is not None and not ascii_split.word_start
+    text = "caf\u00e9one patients and one patients " + "x" * MIN_INDEXED_LENGTH
+    same_matches(Prefiltered(re.compile(r"(?:\d+|\bone) patients", re.ASCII | re.IGNORECASE)), text)
