@@ -120,9 +120,12 @@ def main() -> None:
     from kg.store import LocalStore, Loader
     from kg.storecheck import check_store
 
+    load_start = [round(x, 2) for x in os.getloadavg()]
+    rss = {}  # peak RSS of this process after each phase: which phase set the peak
     started = time.perf_counter()
     base = base_abstracts(CORPUS / args.source)
     extract_s = time.perf_counter() - started
+    rss["extract"] = round(peak_rss_mb(), 1)
     directory = args.store or tempfile.mkdtemp(prefix="kg-scale-")
     shutil.rmtree(directory, ignore_errors=True)
     store = LocalStore(directory, writable=True)
@@ -147,18 +150,24 @@ def main() -> None:
     quads = len(store.store)
     disk = disk_mb(directory)
     del store
+    rss["load"] = round(peak_rss_mb(), 1)
 
     reader = LocalStore(directory)
     started = time.perf_counter()
     results = list(check_store(reader))
     check_s = time.perf_counter() - started
-    full_s = None
+    rss["check_stored"] = round(peak_rss_mb(), 1)
+    full_s, by_constraint = None, None
     if not args.no_full_check:
         started = time.perf_counter()
         full = list(check_store(reader, stored=False))
         full_s = time.perf_counter() - started
+        rss["check_full"] = round(peak_rss_mb(), 1)
         # Equal up to the order of GROUP_CONCAT's parts in a message, which SPARQL leaves to the engine.
         assert sorted(map(result_key, full)) == sorted(map(result_key, results)), "stored reports differ from the shapes"
+        from check_profile import profile
+
+        by_constraint = {row["constraint"]: row["seconds"] for row in sorted(profile(reader), key=lambda r: -r["seconds"])}
 
     query_s = {}
     for name, query in named_queries().items():
@@ -169,6 +178,7 @@ def main() -> None:
         rows = sum(1 for _ in reader.query(text))
         query_s[name] = {"seconds": round(time.perf_counter() - started, 3), "rows": rows,
                          "kind": "selective" if name in SELECTIVE or name == "phase1-dcr-low-toxicity" else "aggregate"}
+    rss["queries"] = round(peak_rss_mb(), 1)
 
     pyshacl_s = pyshacl_s_per_abstract(CORPUS / args.source, args.pyshacl_sample)
     factor = 1_000_000 / count
@@ -185,6 +195,8 @@ def main() -> None:
         "optimize_s": round(optimize_s, 1),
         "disk_mb": round(disk, 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb_after": rss,
+        "load_average_start_end": [load_start, [round(x, 2) for x in os.getloadavg()]],
         "check_store_s": round(check_s, 2),
         "check_store_results": len(results),
         "check_store_ms_per_abstract": round(1000 * check_s / count, 4),
@@ -194,6 +206,7 @@ def main() -> None:
         "validate_vs_pyshacl": round(pyshacl_s / (loader.validate_s / count), 1),
         "check_store_full_s": None if full_s is None else round(full_s, 1),
         "check_store_full_vs_pyshacl": None if full_s is None else round(pyshacl_s / (full_s / count), 1),
+        "check_store_full_s_by_constraint": by_constraint,
         "queries": query_s,
         "extrapolated_1M": {
             "load_s": round(load_s * factor), "disk_gb": round(disk * factor / 1024, 1),

@@ -174,3 +174,26 @@ def test_shapes_every_constraint_runs_store_wide_with_this_unbound():
     # Assert
     assert len(found) == len(expected)
     assert found == expected
+
+
+@pytest.mark.parametrize("plain", [False, True], ids=["joined-scans", "plain"])
+def test_shapes_set_level_queries_give_every_fixture_its_expected_report(plain: bool):
+    """kg check --store's queries (kg.storecheck), over every fixture as a named graph of one store: the
+    same focus nodes and constraints as each fixture's expected report, in both forms of the query (the
+    WHERE body rewritten as joined scans, kg.setlevel, and as it is)."""
+    from kg.storecheck import GRAPH_VAR, constraints as set_level_constraints
+
+    # Arrange: one named graph per fixture, as kg load writes one per abstract
+    store, expected = ox.Store(), set()
+    for path in FIXTURES:
+        fixture, graph = load_fixture(path), f"http://example.org/kg-fixtures/{path.stem}/graph"
+        store.load(fixture.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+        expected |= {(graph, str(r[0]), str(r[2])) for r in expected_report(fixture)[1]}
+    # Act
+    found = set()
+    for constraint in set_level_constraints(subclasses=False, plain=plain):
+        for solution in store.query(constraint.query):
+            found.add((solution[GRAPH_VAR].value, solution["this"].value, str(constraint.node)))
+    # Assert
+    assert len(expected) >= 40
+    assert found == expected
