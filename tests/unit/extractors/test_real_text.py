@@ -684,3 +684,36 @@ def test_one_cohort_or_subgroup_is_not_the_enrolment(text):
 ])
 def test_evaluable_population_named_as_a_set_or_after_a_count(text, n):
     assert summary_of(text)["evaluable"] == n
+
+
+@pytest.mark.parametrize("text", [
+    "Sixteen patients (80%) treated with zorvatinib improved.",  # a share: a figure, not the enrolment
+    "Responses were seen in 19 (31%) of 62 patients.",  # the N of a figure
+    "There was one CR among 4 patients with prior surgery.",
+    "The last four patients received a higher dose of zorvatinib.",  # a subset of the trial
+])
+def test_a_figure_or_a_subset_is_not_the_enrolment(text):
+    assert summary_of(text)["enrolled"] is None
+
+
+def test_arm_shares_of_the_randomised_total_are_arm_sizes():
+    summary = summary_of("Overall, 61 patients were randomized (30 [49.2%] in the zorvatinib arm and 31 [50.8%] "
+                         "in the placebo arm).")
+    assert summary["enrolled"] == 61
+    assert [(arm["arm"], arm["n"]) for arm in summary["arms"]] == [("zorvatinib", 30), ("placebo", 31)]
+
+
+def test_a_randomised_split_with_the_verb_after_the_first_count_gives_arms_not_the_enrolment():
+    summary = summary_of("In all, 705 patients were randomly assigned to receive zorvatinib and 699 to receive placebo.")
+    assert summary["enrolled"] is None
+    assert [(arm["arm"], arm["n"]) for arm in summary["arms"]] == [("zorvatinib", 705), ("placebo", 699)]
+
+
+def test_an_evaluable_n_of_one_group_is_not_the_trials():
+    summary = summary_of("Pain progression occurred in 174 (28%) of 625 evaluable patients in the zorvatinib group.")
+    assert summary["evaluable"] is None
+
+
+def test_a_number_is_no_word_between_a_count_and_its_patients():
+    summary = summary_of("Dose interruptions were needed by visit 3 in 33 patients (30.8%).")
+    assert [(f["n"], f["pct"]) for f in summary["counts"]] == [(33, 30.8)]
