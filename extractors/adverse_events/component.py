@@ -117,6 +117,8 @@ class AdverseEventFinder(RuleComponent):
             self._last_term: list[Part] | None = None
             self._last_end: int | None = None
             self._previous_end: int | None = None
+            self._previous_since: int | None = None
+            self._previous_outer: tuple[int, int] | None = None
             self._last_resolved: list[Part] = []
             self._first_figure: int | None = None
             in_sentence: list[Fact] = []
@@ -272,6 +274,11 @@ class AdverseEventFinder(RuleComponent):
         term_start = min(p.start for p in term_parts if p.role == "term")
         if self._first_figure is None or term_start < self._first_figure:
             self._first_figure = term_start if term_start < anchor else anchor
+        since = self._previous_end
+        if outer is not None and outer == self._previous_outer:
+            # '... and any grade of IgM flare (8% vs. 47%)': the figures of one bracket take the grade written
+            # before it, since the figure before the bracket.
+            since = self._previous_since
         if not any(p.role == "grade" for p in term_parts):
             # A grade qualifies this figure if it heads the sentence's list (before its first figure) or
             # stands inside this figure's own bracket ('(all grades, 74%; grade 3/4, 7%)'); a grade of an
@@ -283,8 +290,8 @@ class AdverseEventFinder(RuleComponent):
             # item of the list the sentence opened with: only grades written since the last figure count.
             candidates = [] if from_subject and self._previous_end is not None else \
                 list(GRADE.finditer(text, sentence_start, min(limit, anchor)))
-            if self._previous_end is not None and self._previous_end < anchor:
-                candidates += list(GRADE.finditer(text, self._previous_end, anchor))
+            if since is not None and since < anchor:
+                candidates += list(GRADE.finditer(text, since, anchor))
             if outer is not None:
                 candidates += list(GRADE.finditer(text, outer[0], anchor))
             # A grade inside a bracket that closed before this figure qualifies the figure of that bracket
@@ -299,6 +306,7 @@ class AdverseEventFinder(RuleComponent):
             if spans:
                 term_parts = term_parts + [Part("grade", *max(spans))]
         self._previous_end = match.end()
+        self._previous_since, self._previous_outer = since, outer
         if group is None:
             self._last_resolved = term_parts
         grade_parts = [p for p in term_parts if p.role == "grade"]

@@ -111,7 +111,7 @@ class PopulationCounter(RuleComponent):
         if row.label.split("/")[0] == "enrolled":
             n_start = next(match.start(group) for group in ("n", "n2") if match.groupdict().get(group) is not None)
             if self.figure_n_before.search(self.text, max(0, n_start - 80), n_start):
-                return []  # '19 (31%) of 62 patients', 'one CR among four patients': a figure's N, not the enrolment
+                return []  # '31% (19 of 62 patients)': a subgroup figure's N, not the enrolment
         if row.label != "count":
             return super().resolve(doc, row, match)
         parts = group_parts(match)

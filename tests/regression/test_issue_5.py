@@ -68,6 +68,10 @@ NOT_SLIPS = {
     "ohsumed:training/C04/0003409": ("SubgroupWithinParentShape", "'(19 of 62 patients)' read as the enrolment"),
     "doi:10.1016/S1470-2045(14)70303-1": ("SubgroupWithinParentShape", "'of 625 evaluable patients in the enzalutamide group' "
                                           "read as the trial's evaluable N"),
+    "doi:10.1016/S0140-6736(20)30417-7": ("HighGradeWithinAnyGradeShape", "'led to treatment discontinuation in 34 (62%) of 55 "
+                                           "patients in the A plus B group and seven (13%) of 56': the second figure lost its term"),
+    "doi:10.1056/NEJMoa1802917": ("HighGradeWithinAnyGradeShape", "'any grade of IgM flare (8% vs. 47%)': the second figure took "
+                                  "the sentence's grade 3 or higher"),
     "medical_tc:medical_tc_test.csv:776": ("SubgroupWithinParentShape", "'305 were randomized to receive A and 307 to receive B' "
                                            "read as the enrolment"),
 }

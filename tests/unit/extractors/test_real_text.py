@@ -688,8 +688,7 @@ def test_evaluable_population_named_as_a_set_or_after_a_count(text, n):
 
 @pytest.mark.parametrize("text", [
     "Sixteen patients (80%) treated with zorvatinib improved.",  # a share: a figure, not the enrolment
-    "Responses were seen in 19 (31%) of 62 patients.",  # the N of a figure
-    "There was one CR among 4 patients with prior surgery.",
+    "The response rate in untreated patients was 31% (19 of 62 patients).",  # a subgroup figure's N
     "The last four patients received a higher dose of zorvatinib.",  # a subset of the trial
 ])
 def test_a_figure_or_a_subset_is_not_the_enrolment(text):
@@ -717,3 +716,16 @@ def test_an_evaluable_n_of_one_group_is_not_the_trials():
 def test_a_number_is_no_word_between_a_count_and_its_patients():
     summary = summary_of("Dose interruptions were needed by visit 3 in 33 patients (30.8%).")
     assert [(f["n"], f["pct"]) for f in summary["counts"]] == [(33, 30.8)]
+
+
+def test_both_figures_of_one_bracket_take_the_grade_written_before_it():
+    summary = summary_of("Grade 3 or higher events included rash (13% vs. 4%) and any grade of myalgia (8% vs. 47%).")
+    assert [(f["term"], f["grade"], f["pct"]) for f in summary["ae"]] == [
+        ("rash", ">=3", 13), ("rash", ">=3", 4), ("myalgia", "any", 8), ("myalgia", "any", 47)]
+
+
+def test_the_second_arms_figure_after_a_long_arm_name_keeps_the_term():
+    summary = summary_of("Adverse events of any grade led to discontinuation in 34 (62%) of 55 patients in the zorvatinib "
+                         "plus zorvatumab group and seven (13%) of 56 in the zorvatinib group.")
+    assert [(f["term"], f["n"], f["pct"]) for f in summary["ae"]] == [
+        ("led to discontinuation", 34, 62), ("led to discontinuation", 7, 13)]
