@@ -94,6 +94,7 @@ class AdverseEventFinder(RuleComponent):
         self.leading_words = self.row_pattern("ae-leading-words")
         self.respectively_word = self.row_pattern("ae-respectively")
         self.single_grade = self.row_pattern("ae-single-grade")
+        self.slash_paired = self.row_pattern("ae-slash-paired-figure")
         self.relative_clause = self.row_pattern("ae-relative-clause")
         # Between a term and its figure: an arm, an abbreviation or a remark in brackets, none of them the term.
         self.before_bracket = (self.row_pattern("ae-arm-before"), self.row_pattern("ae-abbreviation-before"),
@@ -139,7 +140,7 @@ class AdverseEventFinder(RuleComponent):
                 if figures:
                     taken.append(match.span())
                     in_sentence.extend(figures)
-            in_sentence = self.grade_lists(text, start, end, in_sentence)
+            in_sentence = self.slash_pairs(text, self.grade_lists(text, start, end, in_sentence))
             facts.extend(self.paired_grades(text, start, groups, self.respectively(text, start, end, in_sentence)))
         return facts
 
@@ -158,6 +159,27 @@ class AdverseEventFinder(RuleComponent):
                 regraded.append(Fact(fact.kind, fact.rule, kept + (Part("grade", *grade.span()),)))
             facts = regraded
         return facts
+
+    def slash_pairs(self, text: str, facts: list[Fact]) -> list[Fact]:
+        """'Grade 3/4 events occurred in 37 (43.0%)/4 (4.7%) patients': two figures joined by a slash take the two
+        grades of a slash-joined grade in turn, the first the figure before the slash."""
+        paired = []
+        joined_at = None  # where the figure after the previous one's slash starts
+        for fact in facts:
+            pct = next(p for p in fact.parts if p.role == "pct")
+            start = min(p.start for p in fact.parts if p.role in ("n", "pct"))
+            grade = next((p for p in fact.parts if p.role == "grade"), None)
+            singles = [] if grade is None or "/" not in text[grade.start:grade.end] else \
+                [m.span(1) for m in self.single_grade.finditer(text, grade.start, grade.end)]
+            second = joined_at == start
+            slash = self.slash_paired.match(text, pct.end)
+            joined_at = slash.end() if slash is not None else None
+            if len(singles) != 2 or not (slash or second):
+                paired.append(fact)
+                continue
+            side = Part("grade", *singles[1 if second else 0])
+            paired.append(Fact(fact.kind, fact.rule, tuple(p for p in fact.parts if p.role != "grade") + (side,)))
+        return paired
 
     def respectively(self, text: str, start: int, end: int, facts: list[Fact]) -> list[Fact]:
         """'Grade 3 and 4 TRAEs occurred in 42% and 25%, respectively': the grades pair with the figures in turn."""

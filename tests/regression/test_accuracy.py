@@ -33,9 +33,6 @@ KNOWN_FAILURES = {
         "haematological categories (CRh, cCR) are not RECIST categories and have no rule",
     ("doi:10.1200/JCO.22.01632", ("dose", "cbdoil", 0.5, "ml")):
         "volume units (ml) are not dose units in units.json",
-    ("doi:10.1200/JCO.21.02303", ("ae", "any", "3", 43.0)):
-        "'Grade 3/4 events occurred in 37 (43.0%)/4 (4.7%)': figures paired by a slash with a grade pair "
-        "have no rule; the grade stays '3-4'",
 }
 
 

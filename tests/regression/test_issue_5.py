@@ -85,3 +85,10 @@ def test_issue_5_a_misread_population_gives_no_violation(records, record_id):
     _, results, _ = check(records[record_id])
     assert [r.message for r in results if r.severity == "Violation" and r.shape == shape] == [], why
 
+
+def test_issue_5_progression_with_less_than_20_percent_growth_is_a_warning():
+    # RECIST 1.1 (section 4.3.1): progression by target lesions needs >= 20% growth; less is possible (new lesions)
+    text = "Of 20 patients, one patient had progressive disease with a 12% increase in the sum of diameters."
+    conforms, results, _ = validate(record_graph(extract_one(Abstract(id="case", text=text))))
+    assert conforms is True
+    assert [(r.severity, r.shape) for r in results] == [("Warning", "ProgressionGrowthShape")]

@@ -729,3 +729,19 @@ def test_the_second_arms_figure_after_a_long_arm_name_keeps_the_term():
                          "plus zorvatumab group and seven (13%) of 56 in the zorvatinib group.")
     assert [(f["term"], f["n"], f["pct"]) for f in summary["ae"]] == [
         ("led to discontinuation", 34, 62), ("led to discontinuation", 7, 13)]
+
+
+def test_figures_paired_by_a_slash_take_the_grades_of_a_slash_pair_in_turn():
+    summary = summary_of("Grade 3/4 events occurred in 12 (30.0%)/2 (5.0%) patients with zorvatinib and 9 (22.5%)/1 (2.5%) "
+                         "with placebo.")
+    assert sorted((f["grade"], f["n"], f["pct"]) for f in summary["ae"]) == [
+        ("3", 9, 22.5), ("3", 12, 30.0), ("4", 1, 2.5), ("4", 2, 5.0)]
+
+
+@pytest.mark.parametrize("text, best, growth", [
+    ("One patient had progressive disease with a 24% increase in the sum of diameters.", "PD", 24),
+    ("1 melanoma patient had a 15% increase in tumour size, rated as PD.", "PD", 15),
+])
+def test_a_patients_tumour_growth_with_progression(text, best, growth):
+    responders = extract_one(Abstract(id="case", text=text)).responders
+    assert [(r.best.value, r.growth_pct.value) for r in responders] == [(best, growth)]
