@@ -147,7 +147,7 @@ def phase_spans(text: str) -> list[tuple[str, int, int]]:
 
 
 _CATEGORIES = (
-    ("uPR", r"^upr"), ("MR", r"^(?:mr|minor)"), ("CR", r"^(?:cr|complete)"), ("PR", r"^(?:pr|partial)"),
+    ("uPR", r"^upr"), ("MR", r"^(?:mr|minor)"), ("CR", r"^(?:cr|complete)"), ("PR", r"^(?:pr(?!ogress)|partial)"),
     ("SD", r"^(?:sd|stable)"), ("PD", r"^(?:pd|progress)"),
 )
 
@@ -157,6 +157,8 @@ def response_category(text: str) -> str | None:
 
     >>> response_category("partial responses"), response_category("SD"), response_category("uPRs")
     ('PR', 'SD', 'uPR')
+    >>> response_category("progressive disease")
+    'PD'
     """
     lowered = text.strip().lower()
     for category, pattern in _CATEGORIES:

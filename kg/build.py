@@ -389,7 +389,7 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
         histology = fact.span("histology")
         responders.append(Responder(
             best=best, histology=fact.value("histology", " ".join(histology.text.lower().split())) if histology is not None else None,
-            shrinkage_pct=fact.number("shrinkage"), week=fact.number("week", integer=True),
+            shrinkage_pct=fact.number("shrinkage"), growth_pct=fact.number("growth"), week=fact.number("week", integer=True),
             cycles=fact.number("cycles", integer=True)))
     cutoff = first(f.value("date", parse_date(f.span("date").text)) for f in kind("cutoff"))
     return TrialAbstract(

@@ -17,7 +17,9 @@ another N (a second arm, a subgroup): an N that at least ``MIN_CLUSTER_SUPPORT``
 population of its own and they link to it. A figure left over is linked to a population of its own
 when some N fits it and at least ``MIN_CLUSTER_SUPPORT`` other figures (an arm whose figures also fit
 the trial's N). Only specific figures (``Pair.specific``) count for such further populations: "1 (1%)"
-fits any N from 50 to 200 and would excuse anything. Whatever fits no population links to the main one, where the shapes judge it.
+fits any N from 50 to 200 and would excuse anything. A leftover count figure that is a share of a subgroup
+the text counts ("72 (82.8%) had TP53 mutations" ... "23 (31.9%) patients with TP53 mutations") takes that
+subgroup as its population (``counted_subgroup``). Whatever fits no population links to the main one, where the shapes judge it.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class Pair:
     n: int | None
     scaled: int
     decimals: int
+    counts_patients: bool = False  # a count figure ('52 (90%) completed'), not an adverse event's
 
     @property
     def unit(self) -> int:
@@ -161,6 +164,8 @@ class Population:
     size: int | None
     support: list[Pair]
     convention: str | None = None
+    # a subgroup the text counts, found for one figure (``counted_subgroup``): no population of other figures
+    subgroup: bool = False
 
 
 def best_size(pairs: list[Pair], stated: set[int]) -> Population:
@@ -245,16 +250,18 @@ def pairs_of(record: TrialAbstract, base: URIRef) -> list[list[Pair]]:
             if scaled is None:
                 continue
             groups.setdefault(seen[key], []).append(
-                Pair(URIRef(f"{base}/{name}/{index}"), figure.n.value if figure.n is not None else None, *scaled))
+                Pair(URIRef(f"{base}/{name}/{index}"), figure.n.value if figure.n is not None else None, *scaled,
+                     counts_patients=name == "counts"))
     return [groups[key] for key in sorted(groups)]
 
 
 def clusters(pairs: list[Pair], stated: set[int], everything: list[Pair] | None = None,
-             convention: str | None = None) -> list[Population]:
+             convention: str | None = None, counted: frozenset[int] = frozenset()) -> list[Population]:
     """The main population (best-supported N) and further ones that at least MIN_CLUSTER_SUPPORT figures fit.
     A leftover figure may find its population among ``everything`` (all groups of the abstract): the
     second mention of "disease control" in another subgroup shares that subgroup's N with its first, under
-    the rounding ``convention`` the abstract's figures show (here, or in an earlier group)."""
+    the rounding ``convention`` the abstract's figures show (here, or in an earlier group); or among the
+    subgroups the text counts (``counted``, see ``counted_subgroup``)."""
     main = best_size(pairs, stated)
     found = [main]
     rest = [pair for pair in pairs if pair not in main.support]
@@ -272,13 +279,35 @@ def clusters(pairs: list[Pair], stated: set[int], everything: list[Pair] | None 
     shown = convention or next((population.convention for population in found if population.convention), None)
     for pair in rest:
         alternative = other_population(pair, everything if everything is not None else pairs, stated, known, shown)
-        if alternative is None and pair.precise and not well_supported(nearest(pair, found), stated):
+        if alternative is None:
+            alternative = counted_subgroup(pair, counted, known, shown)
+        if alternative is None and pair.precise and not well_supported(
+                nearest(pair, [population for population in found if not population.subgroup]), stated):
             # a figure that pins its own N ('12 (18.2%)': 66 only) against a population that one precise
             # figure supports ('18 (27.7%)': 65 only): two figures disagree and nothing says which is wrong
             alternative = Population(fitting_sizes(pair)[0], [pair])
         if alternative is not None:
             found.append(alternative)
     return found
+
+
+def counted_subgroup(pair: Pair, counted: frozenset[int], found: tuple[int, ...] = (),
+                     convention: str | None = None) -> Population | None:
+    """A subgroup the text counts as the population of a leftover figure: the count of a count figure that
+    this one's count and percentage fit ('72 (82.8%) had TP53 mutations' ... 'including 23 (31.9%) patients
+    with TP53 mutations', 23/72; '58 (64%) received the study drug and 52 (90%) completed it', 52/58). A
+    share of the patients of another figure is a share of that subgroup, not of the trial. Only a specific
+    figure with a count ('1 (1%)' fits any N from 50 to 200), under the convention the abstract's figures
+    show; the smallest such subgroup. The figure then fits its population, so no shape judges it.
+    Count figures only: an adverse event's share of a subgroup is rare, and the many AE figures of an
+    abstract would find a demographic count ('89 (57%) Asian') that a slip happens to fit."""
+    if pair.n is None or not pair.specific or not pair.counts_patients:
+        return None
+    for size in sorted(counted):
+        if size > pair.n and size not in found and pair.informative(size) \
+                and conventions(pair, size) & ({convention} if convention else {ROUND, TRUNCATE}):
+            return Population(size, [pair], convention, subgroup=True)
+    return None
 
 
 def well_supported(population: Population, stated: set[int]) -> bool:
@@ -345,18 +374,22 @@ def add_inferred_denominators(graph: Graph, record: TrialAbstract, base: URIRef,
     graph.add((activity, RDF.type, PROV.Activity))
     graph.add((activity, PROV.wasAssociatedWith, agent))
     stated = stated_sizes(record)
+    # subgroups are counted by count figures ('72 (82.8%) had TP53 mutations'); an adverse event's count is
+    # patients with an event, rarely a population whose shares are reported (and AE counts are many)
+    counted = frozenset(figure.n.value for figure in record.counts if figure.n is not None)
     everything = [pair for pairs in groups for pair in pairs]
     linked: set[URIRef] = set()
     count = 0
     convention = None
     for pairs in groups:
         nodes = []
-        populations = clusters(pairs, stated, everything, convention)
+        populations = clusters(pairs, stated, everything, convention, counted)
         convention = convention or next((population.convention for population in populations if population.convention), None)
         for population in populations:
             node = URIRef(f"{base}/inferred_denominator/{count}")
             count += 1
-            nodes.append((node, population.size))
+            if not population.subgroup:
+                nodes.append((node, population.size))
             graph.add((node, RDF.type, KG.InferredDenominator))
             graph.add((node, PROV.wasGeneratedBy, activity))
             graph.add((node, KG.supportCount, Literal(len(population.support), datatype=XSD.integer)))

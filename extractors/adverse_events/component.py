@@ -117,6 +117,7 @@ class AdverseEventFinder(RuleComponent):
         self.leading_words = self.row_pattern("ae-leading-words")
         self.respectively_word = self.row_pattern("ae-respectively")
         self.single_grade = self.row_pattern("ae-single-grade")
+        self.slash_paired = self.row_pattern("ae-slash-paired-figure")
         self.relative_clause = self.row_pattern("ae-relative-clause")
         # Between a term and its figure: an arm, an abbreviation or a remark in brackets, none of them the term.
         self.before_bracket = (self.row_pattern("ae-arm-before"), self.row_pattern("ae-abbreviation-before"),
@@ -140,6 +141,8 @@ class AdverseEventFinder(RuleComponent):
             self._last_term: list[Part] | None = None
             self._last_end: int | None = None
             self._previous_end: int | None = None
+            self._previous_since: int | None = None
+            self._previous_outer: tuple[int, int] | None = None
             self._last_resolved: list[Part] = []
             self._first_figure: int | None = None
             in_sentence: list[Fact] = []
@@ -160,7 +163,7 @@ class AdverseEventFinder(RuleComponent):
                 if figures:
                     taken.append(match.span())
                     in_sentence.extend(figures)
-            in_sentence = self.grade_lists(text, start, end, in_sentence)
+            in_sentence = self.slash_pairs(text, self.grade_lists(text, start, end, in_sentence))
             facts.extend(self.paired_grades(text, start, groups, self.respectively(text, start, end, in_sentence)))
         return facts
 
@@ -179,6 +182,27 @@ class AdverseEventFinder(RuleComponent):
                 regraded.append(Fact(fact.kind, fact.rule, kept + (Part("grade", *grade.span()),)))
             facts = regraded
         return facts
+
+    def slash_pairs(self, text: str, facts: list[Fact]) -> list[Fact]:
+        """'Grade 3/4 events occurred in 37 (43.0%)/4 (4.7%) patients': two figures joined by a slash take the two
+        grades of a slash-joined grade in turn, the first the figure before the slash."""
+        paired = []
+        joined_at = None  # where the figure after the previous one's slash starts
+        for fact in facts:
+            pct = next(p for p in fact.parts if p.role == "pct")
+            start = min(p.start for p in fact.parts if p.role in ("n", "pct"))
+            grade = next((p for p in fact.parts if p.role == "grade"), None)
+            singles = [] if grade is None or "/" not in text[grade.start:grade.end] else \
+                [m.span(1) for m in self.single_grade.finditer(text, grade.start, grade.end)]
+            second = joined_at == start
+            slash = self.slash_paired.match(text, pct.end)
+            joined_at = slash.end() if slash is not None else None
+            if len(singles) != 2 or not (slash or second):
+                paired.append(fact)
+                continue
+            side = Part("grade", *singles[1 if second else 0])
+            paired.append(Fact(fact.kind, fact.rule, tuple(p for p in fact.parts if p.role != "grade") + (side,)))
+        return paired
 
     def respectively(self, text: str, start: int, end: int, facts: list[Fact]) -> list[Fact]:
         """'Grade 3 and 4 TRAEs occurred in 42% and 25%, respectively': the grades pair with the figures in turn."""
@@ -295,6 +319,11 @@ class AdverseEventFinder(RuleComponent):
         term_start = min(p.start for p in term_parts if p.role == "term")
         if self._first_figure is None or term_start < self._first_figure:
             self._first_figure = term_start if term_start < anchor else anchor
+        since = self._previous_end
+        if outer is not None and outer == self._previous_outer:
+            # '... and any grade of IgM flare (8% vs. 47%)': the figures of one bracket take the grade written
+            # before it, since the figure before the bracket.
+            since = self._previous_since
         if not any(p.role == "grade" for p in term_parts):
             # A grade qualifies this figure if it heads the sentence's list (before its first figure) or
             # stands inside this figure's own bracket ('(all grades, 74%; grade 3/4, 7%)'); a grade of an
@@ -306,8 +335,8 @@ class AdverseEventFinder(RuleComponent):
             # item of the list the sentence opened with: only grades written since the last figure count.
             candidates = [] if from_subject and self._previous_end is not None else \
                 list(GRADE.finditer(text, sentence_start, min(limit, anchor)))
-            if self._previous_end is not None and self._previous_end < anchor:
-                candidates += list(GRADE.finditer(text, self._previous_end, anchor))
+            if since is not None and since < anchor:
+                candidates += list(GRADE.finditer(text, since, anchor))
             if outer is not None:
                 candidates += list(GRADE.finditer(text, outer[0], anchor))
             # A grade inside a bracket that closed before this figure qualifies the figure of that bracket
@@ -322,6 +351,7 @@ class AdverseEventFinder(RuleComponent):
             if spans:
                 term_parts = term_parts + [Part("grade", *max(spans))]
         self._previous_end = match.end()
+        self._previous_since, self._previous_outer = since, outer
         if group is None:
             self._last_resolved = term_parts
         grade_parts = [p for p in term_parts if p.role == "grade"]

@@ -29,6 +29,8 @@ MAX_ARM_WORDS = data_json("extractors.population", "limits.json")["limits"]["max
 class PopulationCounter(RuleComponent):
     package = "extractors.population"
     span_key = "kg_population"
+    fact_labels = frozenset({"enrolled", "enrolled/weak", "part", "evaluable", "evaluable/weak", "arm", "age",
+                             "prior_therapies", "cycles", "count"})
     # One headline value each: the first row (in file order) that matches wins.
     single = frozenset({"enrolled", "evaluable", "age", "prior_therapies", "cycles"})
 
@@ -70,10 +72,18 @@ class PopulationCounter(RuleComponent):
             fact, explained_spans(doc, STATES_ITS_N if any(p.role == "N" for p in fact.parts) else EXPLAINED_ELSEWHERE))]
         return self.parts_near_enrolment(doc, kept, best.get("enrolled"))
 
+    def __init__(self, nlp, name: str):
+        super().__init__(nlp, name)
+        self.figure_n_before = self.row_pattern("figure-n-before")
+
     def resolve(self, doc: Doc, row: PatternRow, match: re.Match[str]) -> list[Fact]:
         """A count fact needs a label: the words after its figure, else the words before it in its clause."""
         if row.label == "arm":
             return self.arms(row, match)
+        if row.label.split("/")[0] == "enrolled":
+            n_start = next(match.start(group) for group in ("n", "n2") if match.groupdict().get(group) is not None)
+            if self.figure_n_before.search(self.text, max(0, n_start - 80), n_start):
+                return []  # '31% (19 of 62 patients)': a subgroup figure's N, not the enrolment
         if row.label != "count":
             return super().resolve(doc, row, match)
         parts = group_parts(match)

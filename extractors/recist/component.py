@@ -159,6 +159,8 @@ class ResponseFinder(RuleComponent):
                 return []
             if self.breaks_down_a_count(doc, row, match):
                 return []
+        if row.label == "responder" and match.groupdict().get("best") is not None:
+            return [Fact("responder", row.id, tuple(group_parts(match)))]  # the row reads the best response itself
         if row.label == "responder":
             best = None
             for _, found in self.matches(text[max(0, match.start() - CONTEXT_WINDOW):match.start()], "responder-best"):

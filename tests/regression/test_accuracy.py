@@ -18,9 +18,9 @@ from tests.conftest import corpus_records
 
 GOLD = Path(__file__).resolve().parents[2] / "fixtures" / "gold"
 
-# F1 measured on 2026-11-25 (bench/accuracy.py, micro 0.902), less 0.03 so that a rule tie does not flap CI.
-F1_FLOORS = {"nct": 0.97, "phase": 0.95, "enrolled": 0.82, "evaluable": 0.72, "dose": 0.85, "rp2d": 0.80,
-             "dlt_total": 0.79, "dlt_event": 0.72, "response": 0.74, "rate": 0.87, "ae": 0.89, "micro": 0.87}
+# F1 measured on 2026-11-25 (bench/accuracy.py, micro 0.916), less 0.03 so that a rule tie does not flap CI.
+F1_FLOORS = {"nct": 0.97, "phase": 0.95, "enrolled": 0.85, "evaluable": 0.77, "dose": 0.86, "rp2d": 0.84,
+             "dlt_total": 0.85, "dlt_event": 0.97, "response": 0.74, "rate": 0.87, "ae": 0.91, "micro": 0.88}
 
 KNOWN_FAILURES = {
     ("doi:10.1016/S1470-2045(12)70490-4", ("enrolled", 107.0)):
@@ -34,9 +34,6 @@ KNOWN_FAILURES = {
         "haematological categories (CRh, cCR) are not RECIST categories and have no rule",
     ("doi:10.1200/JCO.22.01632", ("dose", "cbdoil", 0.5, "ml")):
         "volume units (ml) are not dose units in units.json",
-    ("doi:10.1200/JCO.21.02303", ("ae", "any", "3", 43.0)):
-        "'Grade 3/4 events occurred in 37 (43.0%)/4 (4.7%)': figures paired by a slash with a grade pair "
-        "have no rule; the grade stays '3-4'",
 }
 
 

@@ -731,3 +731,64 @@ def test_a_percentage_written_in_words():
 ])
 def test_enrolment_sentence_that_describes_the_patients_before_its_verb(text, n):
     assert summary_of(text)["enrolled"] == n
+
+
+@pytest.mark.parametrize("text", [
+    "Sixteen patients (80%) treated with zorvatinib improved.",  # a share: a figure, not the enrolment
+    "The response rate in untreated patients was 31% (19 of 62 patients).",  # a subgroup figure's N
+    "The last four patients received a higher dose of zorvatinib.",  # a subset of the trial
+])
+def test_a_figure_or_a_subset_is_not_the_enrolment(text):
+    assert summary_of(text)["enrolled"] is None
+
+
+def test_arm_shares_of_the_randomised_total_are_arm_sizes():
+    summary = summary_of("Overall, 61 patients were randomized (30 [49.2%] in the zorvatinib arm and 31 [50.8%] "
+                         "in the placebo arm).")
+    assert summary["enrolled"] == 61
+    assert [(arm["arm"], arm["n"]) for arm in summary["arms"]] == [("zorvatinib", 30), ("placebo", 31)]
+
+
+def test_a_randomised_split_with_the_verb_after_the_first_count_gives_arms_not_the_enrolment():
+    summary = summary_of("In all, 705 patients were randomly assigned to receive zorvatinib and 699 to receive placebo.")
+    assert summary["enrolled"] is None
+    assert [(arm["arm"], arm["n"]) for arm in summary["arms"]] == [("zorvatinib", 705), ("placebo", 699)]
+
+
+def test_an_evaluable_n_of_one_group_is_not_the_trials():
+    summary = summary_of("Pain progression occurred in 174 (28%) of 625 evaluable patients in the zorvatinib group.")
+    assert summary["evaluable"] is None
+
+
+def test_a_number_is_no_word_between_a_count_and_its_patients():
+    summary = summary_of("Dose interruptions were needed by visit 3 in 33 patients (30.8%).")
+    assert [(f["n"], f["pct"]) for f in summary["counts"]] == [(33, 30.8)]
+
+
+def test_both_figures_of_one_bracket_take_the_grade_written_before_it():
+    summary = summary_of("Grade 3 or higher events included rash (13% vs. 4%) and any grade of myalgia (8% vs. 47%).")
+    assert [(f["term"], f["grade"], f["pct"]) for f in summary["ae"]] == [
+        ("rash", ">=3", 13), ("rash", ">=3", 4), ("myalgia", "any", 8), ("myalgia", "any", 47)]
+
+
+def test_the_second_arms_figure_after_a_long_arm_name_keeps_the_term():
+    summary = summary_of("Adverse events of any grade led to discontinuation in 34 (62%) of 55 patients in the zorvatinib "
+                         "plus zorvatumab group and seven (13%) of 56 in the zorvatinib group.")
+    assert [(f["term"], f["n"], f["pct"]) for f in summary["ae"]] == [
+        ("led to discontinuation", 34, 62), ("led to discontinuation", 7, 13)]
+
+
+def test_figures_paired_by_a_slash_take_the_grades_of_a_slash_pair_in_turn():
+    summary = summary_of("Grade 3/4 events occurred in 12 (30.0%)/2 (5.0%) patients with zorvatinib and 9 (22.5%)/1 (2.5%) "
+                         "with placebo.")
+    assert sorted((f["grade"], f["n"], f["pct"]) for f in summary["ae"]) == [
+        ("3", 9, 22.5), ("3", 12, 30.0), ("4", 1, 2.5), ("4", 2, 5.0)]
+
+
+@pytest.mark.parametrize("text, best, growth", [
+    ("One patient had progressive disease with a 24% increase in the sum of diameters.", "PD", 24),
+    ("1 melanoma patient had a 15% increase in tumour size, rated as PD.", "PD", 15),
+])
+def test_a_patients_tumour_growth_with_progression(text, best, growth):
+    responders = extract_one(Abstract(id="case", text=text)).responders
+    assert [(r.best.value, r.growth_pct.value) for r in responders] == [(best, growth)]

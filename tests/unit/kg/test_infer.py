@@ -13,8 +13,8 @@ from kg.records import AdverseEventFigure, CountFigure, Extracted, TrialAbstract
 from kg.vocab import KG
 
 
-def pair(n: int | None, pct: str) -> Pair:
-    return Pair(URIRef(f"urn:x:{n}-{pct}"), n, *scaled_percentage(pct))
+def pair(n: int | None, pct: str, counts_patients: bool = False) -> Pair:
+    return Pair(URIRef(f"urn:x:{n}-{pct}"), n, *scaled_percentage(pct), counts_patients=counts_patients)
 
 
 @pytest.mark.parametrize("text, expected", [("86.21", (8621, 2)), ("79", (79, 0)), ("0\u00b774", (74, 2)), ("6.0", (60, 1))])
@@ -172,3 +172,31 @@ def test_infer_a_leftover_is_given_another_arm_only_under_the_abstracts_rounding
     found = clusters(arm_a, stated={195, 204}, everything=arm_a + arm_b)
     # Assert: the slip is not taken for a figure of arm B, and is left to the shapes against 195
     assert [(c.size, [p.n for p in c.support]) for c in found] == [(195, [31, 22, 41, 47])]
+
+
+def test_infer_a_share_of_a_counted_subgroup_takes_that_subgroup_as_its_population():
+    # Arrange: 87 enrolled ("72 (82.8%) had mutation X", "30 (34.5%) had anaemia", "28 (32.2%) achieved CR")
+    # and "including 23 (31.9%) patients with mutation X": 23/72, not 23/87 (26.4%)
+    pairs = [pair(72, "82.8", True), pair(30, "34.5", True), pair(28, "32.2", True), pair(23, "31.9", True)]
+    # Act
+    found = clusters(pairs, stated={87}, counted=frozenset({72, 30, 28, 23}))
+    # Assert
+    assert [(c.size, [p.n for p in c.support]) for c in found] == [(87, [72, 30, 28]), (72, [23])]
+
+
+def test_infer_a_slip_that_fits_no_counted_subgroup_stays_with_the_main_population():
+    # Arrange: the same abstract with a slip "23 (33.9%)": 23/72 = 31.9%, and no count fits 33.9%
+    pairs = [pair(72, "82.8", True), pair(30, "34.5", True), pair(28, "32.2", True), pair(23, "33.9", True)]
+    # Act
+    found = clusters(pairs, stated={87}, counted=frozenset({72, 30, 28, 23}))
+    # Assert: no population of its own, so the shapes judge it against 87
+    assert [(c.size, [p.n for p in c.support]) for c in found] == [(87, [72, 30, 28])]
+
+
+def test_infer_an_adverse_event_figure_is_not_given_a_counted_subgroup():
+    # Arrange: "89 (57%) were Asian", and an AE slip "15 (17%)" of 76 that happens to fit 89 (15/89 = 16.9%)
+    pairs = [pair(30, "39"), pair(23, "30"), pair(10, "13"), pair(15, "17")]
+    # Act
+    found = clusters(pairs, stated={76}, counted=frozenset({89}))
+    # Assert: the slip is left to the shapes against 76
+    assert [(c.size, [p.n for p in c.support]) for c in found] == [(76, [30, 23, 10])]
