@@ -81,7 +81,8 @@ class DltCounter(RuleComponent):
                     break
         if len(facts) == 1 and match.groupdict().get("total") and not any(p.role == "n" for p in facts[0]):
             facts[0].append(Part("n", *match.span("total")))
-        # One patient who had the listed DLTs had each of them once, and is the one patient with a DLT.
+        # One patient who had the listed DLTs had each of them once. That patient is no DLT total: the
+        # total counts DLTs (DltEventsSumShape adds the events up to it), and one patient had two.
         single = match.span("single") if match.groupdict().get("single") else None
         if single is not None:
             for parts in facts:
@@ -90,8 +91,6 @@ class DltCounter(RuleComponent):
         result = [Fact("dlt-event", row.id, tuple(parts)) for parts in facts]
         if "total" in match.groupdict() and match.group("total"):
             result.append(Fact("dlt-total", row.id, (Part("total", *match.span("total")),)))
-        elif single is not None and facts:
-            result.append(Fact("dlt-total", row.id, (Part("total", *single),)))
         return result
 
 
