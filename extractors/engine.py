@@ -400,9 +400,16 @@ class RuleComponent:
         self.name = name
         self.rows = regex_rows(load_patterns(self.package))
 
+    @functools.cached_property
+    def _first_row_of_label(self) -> dict[str, Prefiltered]:
+        first: dict[str, Prefiltered] = {}
+        for row, pattern in self.rows:
+            first.setdefault(row.label, pattern)
+        return first
+
     def row_pattern(self, label: str) -> Prefiltered:
-        """The (first) row of a label, for context rows a component reads by name."""
-        return next(pattern for row, pattern in self.rows if row.label == label)
+        """The (first) row of a label, for context rows a component reads by name (read per match: a lookup)."""
+        return self._first_row_of_label[label]
 
     def matches(self, text: str, label: str) -> Iterator[tuple[PatternRow, re.Match[str]]]:
         for row, pattern in self.rows:

@@ -681,6 +681,8 @@ def test_one_cohort_or_subgroup_is_not_the_enrolment(text):
 @pytest.mark.parametrize("text, n", [
     ("The full analysis set consisted of 44 patients.", 44),
     ("Nine of 31 (29%; 95% CI, 14% to 48%) assessable patients had a partial response.", 31),
+    # a bracket that holds its own bracket
+    ("Nine of 30 (30%; 95% confidence interval [CI], 15% to 49%) assessable patients responded to zorvatinib.", 30),
 ])
 def test_evaluable_population_named_as_a_set_or_after_a_count(text, n):
     assert summary_of(text)["evaluable"] == n
@@ -710,11 +712,6 @@ def test_one_patient_with_listed_dlts_counts_each_once():
     # One patient, two DLTs: the total counts DLTs, so the patient is not it (DltEventsSumShape would flag 1 vs 2).
     assert dlt["total"] is None
     assert [(e["term"], e["n"]) for e in dlt["events"]] == [("hepatitis", 1), ("rash", 1)]
-
-
-def test_evaluable_n_after_a_bracket_with_its_own_brackets():
-    text = "Nine of 30 (30%; 95% confidence interval [CI], 15% to 49%) assessable patients responded to zorvatinib."
-    assert summary_of(text)["evaluable"] == 30
 
 
 def test_a_duration_is_not_a_patient_count():
