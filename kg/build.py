@@ -185,6 +185,20 @@ def summary_fields(counts: dict[str, tuple[Extracted | None, Extracted, Extracte
     return fields
 
 
+def category_counts(fact: FactView) -> list[tuple[str, Extracted, Extracted, Extracted | None]]:
+    """(category, n, mention, share) of a best-response fact. A negated one ('no complete or partial
+    responses were seen') names its categories as roles and counts 0 for each, on its negation's span."""
+    if fact.span("none") is not None:
+        return [(category, fact.value("none", 0), fact.value(category, category), None)
+                for category in COUNT_FIELDS if fact.span(category) is not None]
+    span = fact.span("category")
+    category = response_category(span.text) if span is not None else None
+    n = fact.number("n", integer=True)
+    if category is None or n is None:
+        return []
+    return [(category, n, fact.value("category", category), fact.number("pct"))]
+
+
 def build_efficacy(rate_facts: list[FactView], response_facts: list[FactView], evaluable: Extracted | None,
                    ) -> tuple[ResponseSummary | None, list[Arm]]:
     """The trial's response summary, and arms for counts or rates the text states once per arm.
@@ -197,27 +211,23 @@ def build_efficacy(rate_facts: list[FactView], response_facts: list[FactView], e
     sentences: dict[int, tuple[int, int]] = {}
     bounds: dict[int, list[tuple[int, int]]] = {}
     for fact in response_facts:
-        span = fact.span("category")
-        category = response_category(span.text) if span is not None else None
-        n = fact.number("n", integer=True)
-        if category is None or n is None:
-            continue
-        n_span = fact.span("n")
-        doc_bounds = bounds.setdefault(id(n_span.doc), sentence_bounds(doc_text(n_span.doc)))
-        sentence = (id(n_span.doc), sentence_of(doc_bounds, n_span.start_char))
-        # The same count in another sentence restates it (the conclusions repeat a result); in one sentence
-        # it is another arm's ('six CR with A, and six CR with B').
-        if all(existing.start != n.start and (existing.value != n.value or sentences[id(existing)] == sentence)
-               for existing, _, _ in counts.get(category, [])):
-            counts.setdefault(category, []).append((n, fact.value("category", category), fact.number("pct")))
-            sentences[id(n)] = sentence
+        for category, n, mention, pct in category_counts(fact):
+            n_span = fact.span("n") or fact.span("none")
+            doc_bounds = bounds.setdefault(id(n_span.doc), sentence_bounds(doc_text(n_span.doc)))
+            sentence = (id(n_span.doc), sentence_of(doc_bounds, n_span.start_char))
+            # The same count in another sentence restates it (the conclusions repeat a result); in one sentence
+            # it is another arm's ('six CR with A, and six CR with B').
+            if all(existing.start != n.start and (existing.value != n.value or sentences[id(existing)] == sentence)
+                   for existing, _, _ in counts.get(category, [])):
+                counts.setdefault(category, []).append((n, mention, pct))
+                sentences[id(n)] = sentence
     values: dict[str, list[tuple[Extracted, Extracted | None]]] = {}
     category_shares: dict[str, list[tuple[Extracted, Extracted]]] = {}
     subgroup_starts: set[int] = set()
     for fact in rate_facts:
         span = fact.span("rate")
         name = rate_name(span.text) if span is not None else None
-        pct = fact.number("pct")
+        pct = fact.number("pct") or fact.value("none", 0)  # 'no objective responses were seen': an ORR of 0
         if name is None or pct is None:
             continue
         arm_role = "arm" if fact.span("arm") is not None else "subgroup"
@@ -346,7 +356,8 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
              for f in kind("part") if (n := f.number("n", integer=True)) is not None]
     evaluable = first(f.number("n", integer=True) for f in kind("evaluable"))
 
-    efficacy, arms = build_efficacy(kind("rate"), kind("response"), evaluable)
+    negated = kind("response-none")
+    efficacy, arms = build_efficacy(kind("rate") + negated, kind("response") + negated, evaluable)
     arms = joined_arms(arms, arm_sizes(kind("arm"), enrolled))
 
     doses = unique((build_dose(f) for f in kind("dose")), key=dose_key)

@@ -20,6 +20,7 @@ CONTEXT_WINDOW = LIMITS["context_window"]["value"]
 # 'ORR was 9 and 3%': a number that shares the next one's percent sign is a percentage too.
 MAX_RATES = LIMITS["max_rates"]["value"]
 LABEL_WINDOW = LIMITS["label_window"]["value"]
+NEGATED_CATEGORIES = data_json("extractors.recist", "negations.json")["words"]
 
 
 def clause_end(text: str, start: int, limit: int) -> int:
@@ -40,7 +41,7 @@ class ResponseFinder(RuleComponent):
     package = "extractors.recist"
     span_key = "kg_recist"
     skips_background = True
-    fact_labels = frozenset({"response", "rate", "responder"})
+    fact_labels = frozenset({"response", "rate", "responder", "response-none"})
 
     def find(self, doc: Doc) -> list[Fact]:
         self._drugs = sorted((span.start_char, span.end_char) for span in doc.spans.get("kg_drugs", []))
@@ -150,8 +151,23 @@ class ResponseFinder(RuleComponent):
                 return start, end
         return None
 
+    def negated(self, row: PatternRow, match: re.Match[str]) -> list[Fact]:
+        """'No complete or partial responses were seen': a count of 0 for each category the words name
+        (roles CR, PR ... on the word), or an ORR of 0 when they name none ('no objective responses')."""
+        none = Part("none", *match.span("none"))
+        start = match.start("categories")
+        named: list[Part] = []
+        for word in self.row_pattern("response-none-word").finditer(match.group("categories")):
+            for category in NEGATED_CATEGORIES.get(word.group("word").lower(), []):
+                named.append(Part(category, start + word.start(), start + word.end()))
+        if not named:
+            return [Fact("response-none", row.id, (none, Part("rate", *match.span("categories"))))]
+        return [Fact("response-none", row.id, (none, *named))]
+
     def resolve(self, doc: Doc, row: PatternRow, match: re.Match[str]) -> list[Fact]:
         text = self.text
+        if row.label == "response-none":
+            return self.negated(row, match)
         if row.label == "response":
             category_start = match.start("category")
             exclude = self.row_pattern("exclude")

@@ -790,3 +790,31 @@ def test_figures_paired_by_a_slash_take_the_grades_of_a_slash_pair_in_turn():
 def test_a_patients_tumour_growth_with_progression(text, best, growth):
     responders = extract_one(Abstract(id="case", text=text)).responders
     assert [(r.best.value, r.growth_pct.value) for r in responders] == [(best, growth)]
+
+
+@pytest.mark.parametrize("text, responses, orr", [
+    ("There were no complete or partial responses with zorvatinib.", {"CR": 0, "PR": 0}, None),
+    ("In cohort B, documented complete or PR was not observed.", {"CR": 0, "PR": 0}, None),
+    ("No major responses were seen in this trial.", {"CR": 0, "PR": 0}, None),
+    ("No patient achieved a complete response.", {"CR": 0}, None),
+    ("No objective responses were observed in the 12 patients.", {}, 0),
+])
+def test_a_negated_response_counts_zero(text, responses, orr):
+    summary = summary_of(text)
+    assert {k: v for k, v in summary["responses"].items() if v is not None} == responses
+    assert summary["rates"]["ORR"] == orr
+
+
+@pytest.mark.parametrize("text", [
+    "No other major responses were noted.",  # beyond the ones already counted
+    "Surgery followed if a chemotherapy CR was not achieved.",  # a condition, not a result
+    "Two patients had no response to their prior therapy.",
+])
+def test_what_is_no_negated_response(text):
+    summary = summary_of(text)
+    assert all(v is None for v in summary["responses"].values()) and summary["rates"]["ORR"] is None
+
+
+def test_a_response_count_out_of_its_population():
+    summary = summary_of("In part 3, 13 out of 20 (65%) patients achieved SD with zorvatinib.")
+    assert summary["responses"]["SD"] == 13
