@@ -364,9 +364,10 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
     rp2d = unique((build_dose(f) for f in kind("rp2d")), key=dose_key)
 
     dlt = None
-    if kind("dlt-none") or kind("dlt-total") or kind("dlt-dose") or kind("dlt-event"):
+    if kind("dlt-none") or kind("dlt-total") or kind("dlt-patients") or kind("dlt-dose") or kind("dlt-event"):
         total = first(f.number("total", integer=True) for f in kind("dlt-total"))
-        if total is None:
+        patients = first(f.number("patients", integer=True) for f in kind("dlt-patients"))
+        if total is None and patients is None:
             total = first(f.value("none", 0) for f in kind("dlt-none"))
         by_dose = [build_dose(f, DltAtDose, n=n, cohort=f.number("cohort", integer=True))
                    for f in kind("dlt-dose") if (n := f.number("n", integer=True)) is not None]
@@ -378,7 +379,7 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
             events.append(DltEvent(term=fact.value("term", " ".join(term_span.text.lower().split())),
                                    grade=fact.value("grade", parse_grade(grade_span.text)) if grade_span is not None else None,
                                    n=fact.number("n", integer=True)))
-        dlt = DltSummary(total=total, by_dose=[d for d in by_dose if d is not None], events=events)
+        dlt = DltSummary(total=total, patients=patients, by_dose=[d for d in by_dose if d is not None], events=events)
 
     treated = enrolled.model_copy(update={"rule": TREATED_POPULATION_RULE}) if enrolled is not None else None
     ae = without_restatements([figure for f in kind("ae-overall") + kind("ae") if (figure := build_ae(f, treated)) is not None],

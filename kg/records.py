@@ -170,7 +170,9 @@ class DltEvent(Record):
 
 class DltSummary(Record):
     rdf_type: ClassVar[URIRef] = KG.DltSummary
-    total: Annotated[ExtractedInt | None, Iri(KG.dltCount)] = Field(None, description="DLTs (or patients with one) in all.")
+    total: Annotated[ExtractedInt | None, Iri(KG.dltCount)] = Field(None, description="DLTs in all, where the text counts DLTs.")
+    patients: Annotated[ExtractedInt | None, Iri(KG.patientsWithDlt)] = Field(
+        None, description="Patients with at least one DLT, where the text counts patients.")
     by_dose: Annotated[list[DltAtDose], Iri(KG.hasDltAtDose)] = Field(default_factory=list, description="DLTs per dose level.")
     events: Annotated[list[DltEvent], Iri(KG.hasDltEvent)] = Field(default_factory=list, description="DLT events.")
 

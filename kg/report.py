@@ -337,7 +337,8 @@ def facts_rows(section: Section) -> list[tuple[str, str]]:
         ("doses", table(section, ("drug", "value", "unit"), [(d.drug, d.value, d.unit) for d in r.doses])),
         ("rp2d", table(section, ("drug", "value", "unit"), [(d.drug, d.value, d.unit) for d in r.rp2d])),
         ("dlt", '<span class="none">—</span>' if dlt is None else
-         f'<span class="k">total</span> {link(section, dlt.total)}'
+         f'<span class="k">total</span> {link(section, dlt.total)} '
+         f'<span class="k">patients</span> {link(section, dlt.patients)}'
          + table(section, ("drug", "value", "unit", "n", "of"),
                  [(d.drug, d.value, d.unit, d.n, getattr(d, "cohort", None)) for d in dlt.by_dose])
          + table(section, ("event", "grade", "n"), [(e.term, e.grade, e.n) for e in dlt.events])),

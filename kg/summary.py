@@ -58,7 +58,8 @@ def summarise(record: TrialAbstract) -> dict[str, Any]:
         "doses": [dose(d) for d in record.doses],
         "rp2d": [dose(d) for d in record.rp2d],
         "dlt": None if record.dlt is None else {
-            "total": value(record.dlt.total),
+            # SUMMARY.md: the total as the text counts it, DLTs or patients with one.
+            "total": value(record.dlt.total) if record.dlt.total is not None else value(record.dlt.patients),
             "by_dose": [dict(dose(d), n=d.n.value) for d in record.dlt.by_dose],
             "events": [{"term": e.term.value, "grade": value(e.grade), "n": value(e.n)} for e in record.dlt.events],
         },

@@ -141,6 +141,7 @@ class KG(DefinedNamespace):
     objectiveResponseRateDecimals: URIRef
     partLabel: URIRef
     partialResponseCount: URIRef
+    patientsWithDlt: URIRef
     percentage: URIRef
     percentageDecimals: URIRef
     phase: URIRef

@@ -1,6 +1,6 @@
 """kg_dlt: dose-limiting toxicities: the total, the count per dose level and the events.
 
-"No DLT was observed" is a total of 0. A count per dose is tied to the first dose mention that
+"No DLT was observed" is a total of 0. "Two patients experienced DLTs" counts patients, not DLTs. A count per dose is tied to the first dose mention that
 follows its cue in the same clause. An event list that follows a stated total with a single event
 ("All those 3 DLTs were grade 4 thrombocytopenia") gives that event the total as its count.
 """
@@ -21,7 +21,7 @@ DOSE_WINDOW = LIMITS["dose_window"]["value"]
 class DltCounter(RuleComponent):
     package = "extractors.dlt"
     span_key = "kg_dlt"
-    fact_labels = frozenset({"dlt-none", "dlt-total", "dlt-dose-cue", "dlt-events"})
+    fact_labels = frozenset({"dlt-none", "dlt-total", "dlt-patients", "dlt-dose-cue", "dlt-events"})
 
     def find(self, doc: Doc) -> list[Fact]:
         self._doses = []
@@ -81,8 +81,8 @@ class DltCounter(RuleComponent):
                     break
         if len(facts) == 1 and match.groupdict().get("total") and not any(p.role == "n" for p in facts[0]):
             facts[0].append(Part("n", *match.span("total")))
-        # One patient who had the listed DLTs had each of them once. That patient is no DLT total: the
-        # total counts DLTs (DltEventsSumShape adds the events up to it), and one patient had two.
+        # One patient who had the listed DLTs had each of them once, and is one patient with a DLT: a count
+        # of patients, not of DLTs (that patient may have had two).
         single = match.span("single") if match.groupdict().get("single") else None
         if single is not None:
             for parts in facts:
@@ -91,6 +91,8 @@ class DltCounter(RuleComponent):
         result = [Fact("dlt-event", row.id, tuple(parts)) for parts in facts]
         if "total" in match.groupdict() and match.group("total"):
             result.append(Fact("dlt-total", row.id, (Part("total", *match.span("total")),)))
+        elif single is not None and facts:
+            result.append(Fact("dlt-patients", row.id, (Part("patients", *single),)))
         return result
 
 

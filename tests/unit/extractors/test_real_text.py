@@ -708,10 +708,25 @@ def test_dose_selected_for_expansion_is_the_rp2d():
 
 
 def test_one_patient_with_listed_dlts_counts_each_once():
-    dlt = summary_of("One patient from the 2.5 mg/kg cohort of zorvatinib had DLTs (hepatitis and rash).")["dlt"]
-    # One patient, two DLTs: the total counts DLTs, so the patient is not it (DltEventsSumShape would flag 1 vs 2).
-    assert dlt["total"] is None
+    text = "One patient from the 2.5 mg/kg cohort of zorvatinib had DLTs (hepatitis and rash)."
+    dlt = summary_of(text)["dlt"]
+    # SUMMARY.md: the total as the text counts it, here patients.
+    assert dlt["total"] == 1
     assert [(e["term"], e["n"]) for e in dlt["events"]] == [("hepatitis", 1), ("rash", 1)]
+    # One patient, two DLTs: the record keeps the patient apart from a count of DLTs, which the events
+    # (1 + 1) would contradict.
+    record = extract_one(Abstract(id="case", text=text)).dlt
+    assert record.total is None and record.patients.value == 1
+
+
+@pytest.mark.parametrize("text, patients", [
+    ("Two patients experienced DLTs (grade 3 rash and grade 4 neutropenia).", 2),
+    ("DLTs occurred in 3 patients treated with zorvatinib.", 3),
+])
+def test_patients_with_a_dlt_are_no_dlt_count(text, patients):
+    record = extract_one(Abstract(id="case", text=text)).dlt
+    assert record.total is None and record.patients.value == patients
+    assert summary_of(text)["dlt"]["total"] == patients
 
 
 def test_a_duration_is_not_a_patient_count():
@@ -818,3 +833,8 @@ def test_what_is_no_negated_response(text):
 def test_a_response_count_out_of_its_population():
     summary = summary_of("In part 3, 13 out of 20 (65%) patients achieved SD with zorvatinib.")
     assert summary["responses"]["SD"] == 13
+
+
+def test_a_negated_response_of_one_cohort_is_not_the_trials():
+    summary = summary_of("Stable disease was seen in 4 patients. There were no responses among the six patients in cohort 2.")
+    assert summary["rates"]["ORR"] is None and all(arm["rates"]["ORR"] is None for arm in summary["arms"])
