@@ -147,7 +147,8 @@ def phase_spans(text: str) -> list[tuple[str, int, int]]:
 
 
 _CATEGORIES = (
-    ("uPR", r"^upr"), ("MR", r"^(?:mr|minor)"), ("CR", r"^(?:cr|complete)"), ("PR", r"^(?:pr(?!ogress)|partial)"),
+    ("uPR", r"^upr"), ("MR", r"^(?:mr|minor)"), ("CRh", r"^crh\b"), ("CRi", r"^cri\b"),
+    ("cCR", r"^(?:ccr|composite)"), ("MLFS", r"^(?:mlfs|morphologic)"), ("CR", r"^(?:cr|complete)"), ("PR", r"^(?:pr(?!ogress)|partial)"),
     ("SD", r"^(?:sd|stable)"), ("PD", r"^(?:pd|progress)"),
 )
 

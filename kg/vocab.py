@@ -15,6 +15,9 @@ class KG(DefinedNamespace):
     Arm: URIRef
     BayesianOptimalIntervalDesign: URIRef
     CategoryRate: URIRef
+    CompleteRemissionIncompleteRecovery: URIRef
+    CompleteRemissionPartialRecovery: URIRef
+    CompositeCompleteRemission: URIRef
     CountFigure: URIRef
     CrossoverDesign: URIRef
     Design: URIRef
@@ -40,6 +43,7 @@ class KG(DefinedNamespace):
     GradeGroup: URIRef
     InferredDenominator: URIRef
     MinorResponse: URIRef
+    MorphologicLeukaemiaFreeState: URIRef
     NonrandomizedDesign: URIRef
     OpenLabelDesign: URIRef
     Phase: URIRef

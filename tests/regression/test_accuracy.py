@@ -30,8 +30,6 @@ KNOWN_FAILURES = {
     ("doi:10.1200/JCO.23.02214", ("dose", "lisocabtagenemaraleucel", 50000000.0, "cells")):
         "'50 x 106 (DL1) or 100 x 106 (DL2) chimeric antigen receptor-positive T cells': a label between "
         "the amounts and their unit, and a cell unit spelt out, have no rule",
-    ("aacr2025:CT014", ("response", "CRh", 1.0)):
-        "haematological categories (CRh, cCR) are not RECIST categories and have no rule",
     ("doi:10.1200/JCO.22.01632", ("dose", "cbdoil", 0.5, "ml")):
         "volume units (ml) are not dose units in units.json",
 }

@@ -838,3 +838,12 @@ def test_a_response_count_out_of_its_population():
 def test_a_negated_response_of_one_cohort_is_not_the_trials():
     summary = summary_of("Stable disease was seen in 4 patients. There were no responses among the six patients in cohort 2.")
     assert summary["rates"]["ORR"] is None and all(arm["rates"]["ORR"] is None for arm in summary["arms"])
+
+
+def test_haematological_response_categories():
+    summary = summary_of("Five of 9 evaluable patients achieved composite complete remission (cCR) with zorvatinib "
+                         "(4 CRs, 1 CRh). Two patients had CRi and one had MLFS.")
+    assert {k: v for k, v in summary["responses"].items() if v is not None} == {"cCR": 5, "CR": 4, "CRh": 1, "CRi": 2,
+                                                                                 "MLFS": 1}
+    record = extract_one(Abstract(id="case", text="Two patients had CRh."))
+    assert [(c.category.value, c.n.value) for c in record.efficacy.other_categories] == [("CRh", 2)]
