@@ -54,9 +54,14 @@ def test_units(written, unit):
     assert [(d["drug"], d["unit"]) for d in doses] == [(subject, unit)]
 
 
-def test_carboplatin_auc():
-    doses = summary_of("Carboplatin AUC 5 was given every 3 weeks.")["doses"]
-    assert doses == [{"drug": "carboplatin", "value": 5, "unit": "auc"}]
+@pytest.mark.parametrize("text, value", [
+    ("Carboplatin AUC 5 was given every 3 weeks.", 5),
+    ("Patients received zorvatinib plus carboplatin at AUC 6.", 6),  # the full stop ends the sentence
+    ("Zorvatinib was combined with carboplatin area under the concentration curve 5.", 5),
+    ("Carboplatin (area under the curve [AUC] 4) was given on day 1.", 4),
+])
+def test_carboplatin_auc(text, value):
+    assert summary_of(text)["doses"] == [{"drug": "carboplatin", "value": value, "unit": "auc"}]
 
 
 @pytest.mark.parametrize("written, grade", [
