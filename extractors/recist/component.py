@@ -65,6 +65,7 @@ class ResponseFinder(RuleComponent):
         subgroups = self.row_pattern("rate-subgroup")
         value_pattern, ci_after = self.row_pattern("rate-value"), self.row_pattern("rate-ci-after")
         value_bracket, just_after_name = self.row_pattern("rate-value-bracket"), self.row_pattern("rate-just-after-name")
+        range_after, change_from = self.row_pattern("rate-range-after"), self.row_pattern("rate-change-from")
         cues = [(row, m) for row, m in self.matches(text, "rate-cue")]
         facts = []
         for index, (row, cue) in enumerate(cues):
@@ -81,6 +82,7 @@ class ResponseFinder(RuleComponent):
             # One entry per open bracket: does it hold values ('(92.9% vs. 76.4%; P<.001)') or asides (CIs, n/N)?
             brackets: list[bool] = []
             cursor = cue.end()
+            range_end = -1
             for match in value_pattern.finditer(text, cue.end(), limit):
                 segment = text[cursor:match.start()]
                 if values and category_named.search(segment):
@@ -94,6 +96,12 @@ class ResponseFinder(RuleComponent):
                     elif char in ")]" and brackets:
                         brackets.pop()
                 cursor = match.start()
+                if match.start() < range_end:
+                    continue  # the far end of a range of rates
+                spread = range_after.match(text, match.end())
+                if spread is not None and not brackets and not change_from.search(text, max(0, match.start() - 6), match.start()):
+                    range_end = spread.end()
+                    continue  # 'response rates of 25% to 35%' in earlier trials: a range, no rate of this trial
                 if ci_after.match(text, match.end()) or text[max(0, match.start() - 3):match.start()].strip() in {"95", "90"}:
                     continue
                 if threshold.search(text, max(0, match.start() - 15), match.start()):

@@ -852,3 +852,16 @@ def test_haematological_response_categories():
                                                                                  "MLFS": 1}
     record = extract_one(Abstract(id="case", text="Two patients had CRh."))
     assert [(c.category.value, c.n.value) for c in record.efficacy.other_categories] == [("CRh", 2)]
+
+
+def test_a_range_of_rates_is_no_rate_of_this_trial():
+    # 'response rates of 25% to 35%' sums up earlier trials; a trial states one rate per arm
+    summary = summary_of("Platinum regimens are active, with response rates of 25% to 35% in advanced disease.")
+    assert summary["rates"]["ORR"] is None and summary["arms"] == []
+    changed = summary_of("Zorvatinib improved the complete response rate from 8% to 24%.")
+    assert sorted(arm["rates"]["CR"] for arm in changed["arms"]) == [8, 24]
+
+
+def test_leucovorin_abbreviated_owns_its_dose():
+    doses = summary_of("Patients received UFT 250 mg/m2 on days 1-14 and LV 90 mg on days 1-14.")["doses"]
+    assert {"drug": "lv", "value": 90, "unit": "mg"} in doses and {"drug": "uft", "value": 90, "unit": "mg"} not in doses
