@@ -66,6 +66,11 @@ def tuples(summary: dict[str, Any]) -> Counter:
     return found
 
 
+def drug_names(summary: dict[str, Any]) -> set[str]:
+    """The drugs an abstract doses (its doses and RP2Ds), compared as names are: how well drugs are recognised."""
+    return {name(dose.get("drug")) for key in ("doses", "rp2d") for dose in summary.get(key) or [] if dose.get("drug")}
+
+
 @dataclass
 class Score:
     true_positive: Counter = field(default_factory=Counter)
@@ -73,6 +78,8 @@ class Score:
     false_negative: Counter = field(default_factory=Counter)
     misses: list[tuple[str, tuple]] = field(default_factory=list)
     spurious: list[tuple[str, tuple]] = field(default_factory=list)
+    # Drug recognition, apart from the tuple types: (found and right, found, in gold).
+    drugs: list[int] = field(default_factory=lambda: [0, 0, 0])
 
     def add(self, record_id: str, gold: dict[str, Any], predicted: dict[str, Any]) -> None:
         expected, got = tuples(gold), tuples(predicted)
@@ -84,6 +91,10 @@ class Score:
         for item in (got - expected).elements():
             self.false_positive[item[0]] += 1
             self.spurious.append((record_id, item))
+        gold_drugs, found_drugs = drug_names(gold), drug_names(predicted)
+        self.drugs[0] += len(gold_drugs & found_drugs)
+        self.drugs[1] += len(found_drugs)
+        self.drugs[2] += len(gold_drugs)
 
     def prf(self, kinds: Iterable[str] | None = None) -> tuple[float, float, float, int]:
         kinds = list(kinds) if kinds is not None else list(TUPLE_TYPES)
@@ -102,4 +113,8 @@ class Score:
             lines.append(f"{kind:<10} {p:6.3f} {r:6.3f} {f:6.3f} {n:5d}")
         p, r, f, n = self.prf()
         lines.append(f"{'micro':<10} {p:6.3f} {r:6.3f} {f:6.3f} {n:5d}")
+        right, found, gold = self.drugs
+        p, r = (right / found if found else 1.0), (right / gold if gold else 1.0)
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        lines.append(f"{'(drugs)':<10} {p:6.3f} {r:6.3f} {f:6.3f} {gold:5d}  dosed drug names per abstract, not in micro")
         return "\n".join(lines)

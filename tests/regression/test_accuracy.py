@@ -18,9 +18,9 @@ from tests.conftest import corpus_records
 
 GOLD = Path(__file__).resolve().parents[2] / "fixtures" / "gold"
 
-# F1 measured on 2026-12-04 (bench/accuracy.py, micro 0.924), less 0.03 so that a rule tie does not flap CI.
-F1_FLOORS = {"nct": 0.97, "phase": 0.95, "enrolled": 0.87, "evaluable": 0.85, "dose": 0.86, "rp2d": 0.84,
-             "dlt_total": 0.85, "dlt_event": 0.97, "response": 0.84, "rate": 0.88, "ae": 0.91, "micro": 0.89}
+# F1 measured on 2026-12-04 (bench/accuracy.py, micro 0.929), less 0.03 so that a rule tie does not flap CI.
+F1_FLOORS = {"nct": 0.97, "phase": 0.95, "enrolled": 0.87, "evaluable": 0.85, "dose": 0.87, "rp2d": 0.84,
+             "dlt_total": 0.85, "dlt_event": 0.97, "response": 0.87, "rate": 0.89, "ae": 0.91, "micro": 0.90}
 
 KNOWN_FAILURES = {
     ("doi:10.1016/S1470-2045(12)70490-4", ("enrolled", 107.0)):
@@ -53,6 +53,13 @@ def score(predictions) -> Score:
         gold = json.loads(path.read_text())
         result.add(gold["id"], gold, predictions[gold["id"]])
     return result
+
+
+def test_drug_recognition_floor(score):
+    # Drugs come from rules (INN stems, code names, definitions, the lexicon); measured on the drugs gold
+    # abstracts dose (0.980 / 0.908 on 2026-12-04), floor less 0.03.
+    right, found, gold = score.drugs
+    assert gold > 0 and right / found >= 0.95 and right / gold >= 0.87, (right, found, gold)
 
 
 def test_gold_set_is_large_enough():
