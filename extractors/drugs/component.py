@@ -76,7 +76,7 @@ def find_drug_names(text: str, rows) -> tuple[dict[str, str], list[tuple[int, in
         taught = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(defined, key=len, reverse=True)))
                             + r")(?![\w-])", re.IGNORECASE)
         found.extend((m.start(), m.end(), m.group(), "drug-defined-as-agent") for m in taught.finditer(text))
-    mentions = merge_adjacent(text, resolve_overlaps(found))
+    mentions = with_formulation(text, merge_adjacent(text, resolve_overlaps(found)), rows)
     for row, pattern in rows:
         if row.label != "alias":
             continue
@@ -95,6 +95,20 @@ def find_drug_names(text: str, rows) -> tuple[dict[str, str], list[tuple[int, in
         found.extend((m.start(), m.end(), m.group(), "drug-abbreviation-definition") for m in alias_regex.finditer(text))
         mentions = merge_adjacent(text, resolve_overlaps(found))
     return aliases, [(start, end, aliases.get(key(surface), surface.lower()), rule) for start, end, surface, rule in mentions]
+
+
+def with_formulation(text: str, mentions: list[tuple[int, int, str, str]], rows) -> list[tuple[int, int, str, str]]:
+    """A mention preceded by its formulation takes it into its name: 'nanoliposomal irinotecan'."""
+    formulations = [pattern for row, pattern in rows if row.label == "formulation"]
+    extended = []
+    for start, end, surface, rule in mentions:
+        for pattern in formulations:
+            found = pattern.search(text, max(0, start - 40), start)
+            if found is not None and not any(m[0] < start and m[1] > found.start() for m in mentions):
+                start, surface = found.start(), text[found.start():end]
+                break
+        extended.append((start, end, surface, rule))
+    return extended
 
 
 def resolve_overlaps(found: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:

@@ -37,6 +37,17 @@ def clause_end(text: str, start: int, limit: int) -> int:
     return limit
 
 
+def bracket_depth(text: str, start: int, position: int) -> int:
+    """How many brackets opened since start are still open at position."""
+    depth = 0
+    for char in text[start:position]:
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(0, depth - 1)
+    return depth
+
+
 class ResponseFinder(RuleComponent):
     package = "extractors.recist"
     span_key = "kg_recist"
@@ -66,6 +77,7 @@ class ResponseFinder(RuleComponent):
         value_pattern, ci_after = self.row_pattern("rate-value"), self.row_pattern("rate-ci-after")
         value_bracket, just_after_name = self.row_pattern("rate-value-bracket"), self.row_pattern("rate-just-after-name")
         range_after, change_from = self.row_pattern("rate-range-after"), self.row_pattern("rate-change-from")
+        design_value, subgroup_after = self.row_pattern("rate-design-value"), self.row_pattern("rate-subgroup-after")
         cues = [(row, m) for row, m in self.matches(text, "rate-cue")]
         facts = []
         for index, (row, cue) in enumerate(cues):
@@ -73,7 +85,9 @@ class ResponseFinder(RuleComponent):
             limit = sentence_end
             if index + 1 < len(cues):
                 limit = min(limit, cues[index + 1][1].start())
-            stopper = stop.search(text, cue.end(), limit)
+            # A stop word inside a bracket ('63% for X (cohort 6; n = 40; 20.8 months), 63% for Y') ends no list.
+            stopper = next((found for found in stop.finditer(text, cue.end(), limit)
+                            if bracket_depth(text, cue.end(), found.start()) == 0), None)
             if stopper:
                 limit = stopper.start()
             limit = min(limit, clause_end(text, cue.end(), limit))
@@ -98,6 +112,8 @@ class ResponseFinder(RuleComponent):
                 cursor = match.start()
                 if match.start() < range_end:
                     continue  # the far end of a range of rates
+                if design_value.search(text, max(0, match.start() - 40), match.start()):
+                    continue  # '(threshold ORR, 15%; expected ORR, 40%)': the design's assumptions
                 spread = range_after.match(text, match.end())
                 if spread is not None and not brackets and not change_from.search(text, max(0, match.start() - 6), match.start()):
                     range_end = spread.end()
@@ -121,8 +137,12 @@ class ResponseFinder(RuleComponent):
                     name = stated.span("rate")
                 parts = [Part("rate", *name), Part("pct", *value)]
                 label = self.label_after(text, value[1], limit)
+                named_next = subgroup_after.match(text, value[1], sentence_end)
                 if label:
                     parts.append(Part("arm", *label))
+                elif named_next is not None:
+                    subgroup = named_next.span("subgroup")
+                    parts.append(Part("subgroup", *subgroup))
                 else:
                     # 'Among treatment-naive patients, the ORR was 77.1%, and in previously treated patients,
                     # it was 70.6%': the subgroup written since the previous value (or the sentence start).

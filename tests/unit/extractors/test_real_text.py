@@ -865,3 +865,31 @@ def test_a_range_of_rates_is_no_rate_of_this_trial():
 def test_leucovorin_abbreviated_owns_its_dose():
     doses = summary_of("Patients received UFT 250 mg/m2 on days 1-14 and LV 90 mg on days 1-14.")["doses"]
     assert {"drug": "lv", "value": 90, "unit": "mg"} in doses and {"drug": "uft", "value": 90, "unit": "mg"} not in doses
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Patients received nanoliposomal zorvatecan (120 mg/m2, equivalent to 100 mg/m2 of zorvatecan base).",
+     [("nanoliposomal zorvatecan", 120)]),  # a formulation is part of the name; an equivalent is no other dose
+    ("Patients then received trastuzumab emtansine, 3.6 mg/kg, every 3 weeks.", [("trastuzumab emtansine", 3.6)]),
+])
+def test_formulations_and_payloads_belong_to_the_drug_name(text, expected):
+    assert [(d["drug"], d["value"]) for d in summary_of(text)["doses"]] == expected
+
+
+def test_rates_the_design_assumes_are_no_results():
+    summary = summary_of("The primary end point was the ORR (threshold ORR, 15%; expected ORR, 40%). The ORR was 36.4%.")
+    assert summary["rates"]["ORR"] == 36.4 and summary["arms"] == []
+
+
+def test_subgroups_named_after_their_rates_with_brackets_between():
+    summary = summary_of("ORRs were 63% for patients with untreated melanoma (cohort A; n = 40; follow-up 20.8 months), "
+                         "61% for patients with prior adjuvant therapy (cohort B; n = 18, 9.7 months).")
+    assert [(arm["arm"], arm["rates"]["ORR"]) for arm in summary["arms"]] == [
+        ("patients with untreated melanoma", 63), ("patients with prior adjuvant therapy", 61)]
+
+
+def test_responders_count_their_category_and_a_study_conducted_in_n_enrols_n():
+    summary = summary_of("A phase II study of zorvatinib was conducted in 32 patients with penile cancer. The ORR was "
+                         "16.7%, including 2 (6.7%) complete responders and 3 (10%) partial responders.")
+    assert summary["enrolled"] == 32
+    assert (summary["responses"]["CR"], summary["responses"]["PR"]) == (2, 3)
