@@ -40,3 +40,29 @@ def test_build_a_slip_after_a_subgroup_size_still_takes_it():
 def test_build_no_sentence_population_where_the_sentence_does_not_give_one(text):
     counts = counts_of(text)
     assert counts and all(c.denominator is None or c.denominator.rule == TREATED_POPULATION_RULE for c in counts)
+
+
+def ae_of(text: str):
+    return extract_one(Abstract("t", "In this randomised trial, 95 patients were assigned to drug A or drug B. " + text)).ae
+
+
+def test_build_a_comparison_takes_each_column_n_from_its_first_term():
+    # Arrange: the first term gives each arm's N; the next terms list the same two arms
+    text = ("Grade 3 events were nausea (8 [17%] of 47 patients with drug A vs 4 [8%] of 48 with drug B) "
+            "and anaemia (6 [13%] vs 10 [21%]).")
+    # Act
+    ae = ae_of(text)
+    # Assert
+    assert [(f.term.value, f.n.value, f.denominator.value) for f in ae] == [
+        ("nausea", 8, 47), ("nausea", 4, 48), ("anaemia", 6, 47), ("anaemia", 10, 48)]
+    assert {f.denominator.rule for f in ae[2:]} == {"denominator-column-population"}
+
+
+def test_build_a_column_is_counted_by_its_vs_not_by_its_figures():
+    # Arrange: the first column of the second term is empty ('none')
+    text = ("Grade 3 events were rash (5 [11%] of 45 with drug A vs 7 [14%] of 50 with drug B) "
+            "and neutropenia (none vs 9 [18%]).")
+    # Act
+    ae = ae_of(text)
+    # Assert: 9 is the second column's, of 50
+    assert [(f.n.value, f.denominator.value) for f in ae if f.term.value == "neutropenia"] == [(9, 50)]
