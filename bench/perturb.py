@@ -16,6 +16,8 @@ A mutation kg does not catch is a miss, never dropped; each miss is given its ca
   extraction   kg's records of the unmutated text lack the fact (or the partner it needs),
   lost         the fact is read from the original text but not from the mutated one,
   consistent   the mutated value still fits the N kg used at the text's rounding (no rule can see it),
+               or the change removed a Violation of the unmutated abstract (it repaired a slip the text
+               prints: CT016's 4 PR + 20 SD against a DCR of 68.8% of 32, mutated to 2 PR),
   other-population  it fits another population size the text states, so the shapes take it for a
                figure of that population (two arms of similar size, a 0-decimal percentage),
   warning      only a Warning appeared (the inferred N had weak evidence),
@@ -82,6 +84,7 @@ class Mutation:
     at_literal: bool = False
     new_violations: list[str] = field(default_factory=list)
     new_warnings: list[str] = field(default_factory=list)
+    repaired: bool = False  # a Violation of the unmutated abstract is gone from the mutated one
     cause: str = ""
 
 
@@ -397,6 +400,8 @@ def classify(mutation: Mutation, original: dict, mutated: dict | None, known: Po
         return "extraction"
     if mutation.new_warnings:
         return "warning"
+    if mutation.repaired:
+        return "consistent"
     return "no-shape"
 
 
@@ -457,6 +462,7 @@ def main() -> None:
         m.new_violations = sorted(new)
         m.new_warnings = sorted(findings(after, "Warning") - findings(before, "Warning"))
         m.detected = bool(new)
+        m.repaired = bool(findings(before, "Violation") - findings(after, "Violation"))
         m.at_literal = any(spans_cover(after, message, m.literal) for message in new)
         m.cause = classify(m, records.get(m.abstract, {}), mutated_records.get(m.id), known.get(m.abstract, Populations({}, set())))
 

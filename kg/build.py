@@ -7,7 +7,10 @@ own N refers to the treated population). It checks nothing: consistency is the s
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
+from importlib import resources
 from dataclasses import dataclass, field as dc_field
 from typing import Any
 
@@ -43,8 +46,16 @@ from kg.records import (
     TrialAbstract,
 )
 
-# Rule id of the one relation the builder infers rather than reads.
+# Rule ids of the relations the builder infers rather than reads.
 TREATED_POPULATION_RULE = "denominator-treated-population"
+SENTENCE_POPULATION_RULE = "denominator-sentence-population"
+COLUMN_POPULATION_RULE = "denominator-column-population"
+# The separator of a comparison's columns ('7 [15%] of 48 vs 9 [18%] of 49'), and the brackets that hold one.
+VERSUS = re.compile(r"\b(?:vs|v|versus)\b\.?", re.IGNORECASE)
+
+# How near a figure's percentage must be to n over its sentence's population (kg/inference.json, with why).
+SENTENCE_TOLERANCE = json.loads(resources.files("kg").joinpath("inference.json").read_text(encoding="utf-8")
+                                )["limits"]["sentence_population_tolerance"]["value"]
 
 
 @dataclass
@@ -323,6 +334,109 @@ def arm_sizes(facts: list[FactView], enrolled: Extracted | None) -> list[Arm]:
     return arms
 
 
+def sentence_population(figure: AdverseEventFigure | CountFigure, sizes: list[tuple[Extracted, bool]],
+                        bounds: list[tuple[int, int]]) -> Extracted | None:
+    """The population a figure without its own N refers to when its sentence sizes exactly one, before it:
+    'in resected patients (N = 52), 17 patients (33%) had a complete response'. ``sizes``: every population
+    size the text states (enrolled, part, arm, evaluable) with whether it is a named arm or subgroup. Only
+    a named arm or subgroup's size counts (the enrolled total is the treated population already); a
+    sentence sizing two populations ('A (n = 60) and B (n = 57)') says nothing of which one a figure's is.
+    The figure's count must be a share of it, and its percentage near n / N (within a quarter plus
+    SENTENCE_TOLERANCE points): a figure far from it is another population's, named after the size
+    ('... (n = 30); in the others, 12 (80%)'), while a slip in the text stays near. The shapes then judge
+    the figure against N as against a stated one."""
+    if figure.pct is None or figure.n is None or figure.pct.field != "text":
+        return None
+    sentence = sentence_of(bounds, figure.pct.start)
+    before = [(size, named) for size, named in sizes if size.field == "text"
+              and sentence[0] <= size.start < min(figure.n.start, figure.pct.start)]
+    values = {size.value for size, _ in before}
+    if len(values) != 1 or not all(named for _, named in before):
+        return None
+    size = before[0][0]
+    if not 0 < figure.n.value <= size.value:
+        return None
+    share = 100 * figure.n.value / size.value
+    if abs(share - float(figure.pct.value)) > float(figure.pct.value) / 4 + SENTENCE_TOLERANCE:
+        return None
+    return size.model_copy(update={"rule": SENTENCE_POPULATION_RULE})
+
+
+def with_sentence_populations(figures: list[Any], sizes: list[tuple[Extracted, bool]], text: str) -> list[Any]:
+    """Each figure whose phrase states no N, with its sentence's one population (``sentence_population``)."""
+    bounds = sentence_bounds(text)
+    found = []
+    for figure in figures:
+        if figure.denominator is None or figure.denominator.rule == TREATED_POPULATION_RULE:
+            size = sentence_population(figure, sizes, bounds)
+            if size is not None:
+                figure = figure.model_copy(update={"denominator": size})
+        found.append(figure)
+    return found
+
+
+def column_of(text: str, position: int) -> tuple[int, int] | None:
+    """(start of the bracket, column) of a figure in a comparison: 'anaemia (7 [15%] vs 9 [18%])' puts 9 in
+    column 1 of the bracket at '('. The column is the number of 'vs' before the figure in its innermost
+    round bracket; None outside one."""
+    depth = 0
+    for index in range(position - 1, -1, -1):
+        char = text[index]
+        if char in ")]":
+            depth += 1
+        elif char in "([":
+            if depth == 0:
+                if char == "(":
+                    return index, len(VERSUS.findall(text, index, position))
+                # a square bracket holding the figure ('[15%]') is inside the column, not the comparison
+            else:
+                depth -= 1
+    return None
+
+
+def with_column_populations(figures: list[AdverseEventFigure], text: str) -> list[AdverseEventFigure]:
+    """Adverse-event figures in comparisons whose first term gives each column's N: 'anaemia (7 [15%] of 48
+    vs 9 [18%] of 49) and thrombocytopenia (5 [10%] vs 6 [12%])' reports thrombocytopenia for the same two
+    arms, 5 of 48 and 6 of 49. In one sentence, the figures that state their own N give each column (the
+    k-th item of a 'vs' comparison, counted so that 'none vs 14 [38%]' puts 14 in column 1) one N; a figure
+    of that sentence without its own N takes its column's, when it is in a comparison of as many columns
+    or fewer, the columns' N differ or the text states them for every column, and its count is a share of
+    it near n / N (as for ``sentence_population``). Columns given two different N say nothing."""
+    bounds = sentence_bounds(text)
+    columns: dict[tuple[int, int], dict[int, set[int]]] = {}
+    sources: dict[tuple[int, int], dict[int, Extracted]] = {}
+    placed: dict[int, tuple[tuple[int, int], int, int]] = {}
+    for index, figure in enumerate(figures):
+        anchor = figure.n if figure.n is not None else figure.pct
+        if anchor is None or anchor.field != "text":
+            continue
+        place = column_of(text, anchor.start)
+        if place is None:
+            continue
+        bracket, column = place
+        sentence = sentence_of(bounds, anchor.start)
+        placed[index] = (sentence, bracket, column)
+        if figure.denominator is not None and figure.denominator.rule != TREATED_POPULATION_RULE:
+            columns.setdefault(sentence, {}).setdefault(column, set()).add(figure.denominator.value)
+            sources.setdefault(sentence, {}).setdefault(column, figure.denominator)
+    found = []
+    for index, figure in enumerate(figures):
+        if index in placed and (figure.denominator is None or figure.denominator.rule == TREATED_POPULATION_RULE) \
+                and figure.n is not None and figure.pct is not None:
+            sentence, bracket, column = placed[index]
+            given = columns.get(sentence, {})
+            width = 1 + len(VERSUS.findall(text, bracket, text.find(")", bracket) + 1 or len(text)))
+            sizes = given.get(column, set())
+            if len(given) >= 2 and width >= 2 and len(sizes) == 1 and all(len(v) == 1 for v in given.values()):
+                size = sources[sentence][column]
+                share = 100 * figure.n.value / size.value if size.value else -1
+                if 0 < figure.n.value <= size.value and abs(share - float(figure.pct.value)) <= \
+                        float(figure.pct.value) / 4 + SENTENCE_TOLERANCE:
+                    figure = figure.model_copy(update={"denominator": size.model_copy(update={"rule": COLUMN_POPULATION_RULE})})
+        found.append(figure)
+    return found
+
+
 def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) -> TrialAbstract:
     facts = facts_of(text_doc, "text") + (facts_of(title_doc, "title") if title_doc is not None else [])
     by_kind: dict[str, list[FactView]] = {}
@@ -392,6 +506,11 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
         counts.append(CountFigure(what=fact.value("what", " ".join(what.text.lower().split())),
                                   n=fact.number("n", integer=True), pct=fact.number("pct"),
                                   denominator=fact.number("N", integer=True) or treated))
+    sizes = [(n, True) for arm in arms if (n := arm.n) is not None]
+    sizes += [(part.n, True) for part in parts]
+    sizes += [(n, False) for n in (enrolled, evaluable) if n is not None]
+    ae = with_sentence_populations(with_column_populations(ae, doc_text(text_doc)), sizes, doc_text(text_doc))
+    counts = with_sentence_populations(counts, sizes, doc_text(text_doc))
     responders = []
     for fact in kind("responder"):
         best_span = fact.span("best")

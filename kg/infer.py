@@ -33,7 +33,7 @@ from importlib import resources
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import PROV, XSD
 
-from kg.build import TREATED_POPULATION_RULE
+from kg.build import COLUMN_POPULATION_RULE, SENTENCE_POPULATION_RULE, TREATED_POPULATION_RULE
 from kg.records import AdverseEventFigure, CountFigure, TrialAbstract
 from kg.vocab import KG
 from extractors.parsing import decimals
@@ -58,6 +58,9 @@ class Pair:
     scaled: int
     decimals: int
     counts_patients: bool = False  # a count figure ('52 (90%) completed'), not an adverse event's
+    # the figure's N was found for it by kg/build.py from its sentence or its comparison's column: it is
+    # judged against that N, and here it is only evidence for the N of the figures around it
+    anchored: bool = False
 
     @property
     def unit(self) -> int:
@@ -225,6 +228,11 @@ def stated_sizes(record: TrialAbstract) -> set[int]:
     return {value.value for value in values if value is not None}
 
 
+def anchored(figure: AdverseEventFigure | CountFigure) -> bool:
+    """Whether the figure's N is not its phrase's but one kg/build.py found in its sentence or comparison."""
+    return figure.denominator is not None and figure.denominator.rule in (SENTENCE_POPULATION_RULE, COLUMN_POPULATION_RULE)
+
+
 def ungrounded(figure: AdverseEventFigure | CountFigure) -> bool:
     """Whether the figure's phrase states no N (no denominator, or the treated population carried over)."""
     return figure.denominator is None or figure.denominator.rule == TREATED_POPULATION_RULE
@@ -236,7 +244,9 @@ def pairs_of(record: TrialAbstract, base: URIRef) -> list[list[Pair]]:
     A term reported twice at one grade ("neutropenia (10 [13%] vs 7 [9%])", "serious AEs in 24 (32%)
     patients in group A and 28 (36%) in group B") is reported for two populations: its k-th mention goes
     to group k. Group 1 (first mentions, and every term mentioned once) is the main population; the
-    groups are inferred separately, so a second arm's figures are not judged by the first arm's N."""
+    groups are inferred separately, so a second arm's figures are not judged by the first arm's N.
+    Figures whose N kg/build.py found in their sentence or comparison (``anchored``) join as evidence only;
+    a group of such figures alone is none."""
     groups: dict[int, list[Pair]] = {}
     for name, figures in (("ae", record.ae), ("counts", record.counts)):
         seen: dict[tuple, int] = {}
@@ -244,15 +254,15 @@ def pairs_of(record: TrialAbstract, base: URIRef) -> list[list[Pair]]:
             key = (figure.term.value, figure.grade.value if figure.grade is not None else "any") \
                 if isinstance(figure, AdverseEventFigure) else (figure.what.value,)
             seen[key] = seen.get(key, 0) + 1
-            if figure.pct is None or not ungrounded(figure):
+            if figure.pct is None or not (ungrounded(figure) or anchored(figure)):
                 continue
             scaled = scaled_percentage(figure.pct.text)
             if scaled is None:
                 continue
             groups.setdefault(seen[key], []).append(
                 Pair(URIRef(f"{base}/{name}/{index}"), figure.n.value if figure.n is not None else None, *scaled,
-                     counts_patients=name == "counts"))
-    return [groups[key] for key in sorted(groups)]
+                     counts_patients=name == "counts", anchored=anchored(figure)))
+    return [groups[key] for key in sorted(groups) if not all(pair.anchored for pair in groups[key])]
 
 
 def clusters(pairs: list[Pair], stated: set[int], everything: list[Pair] | None = None,
@@ -278,6 +288,8 @@ def clusters(pairs: list[Pair], stated: set[int], everything: list[Pair] | None 
     known = tuple(population.size for population in found if population.size is not None)
     shown = convention or next((population.convention for population in found if population.convention), None)
     for pair in rest:
+        if pair.anchored:
+            continue  # judged against the N its sentence or column gives it
         alternative = other_population(pair, everything if everything is not None else pairs, stated, known, shown)
         if alternative is None:
             alternative = counted_subgroup(pair, counted, known, shown)
@@ -401,11 +413,11 @@ def add_inferred_denominators(graph: Graph, record: TrialAbstract, base: URIRef,
                 graph.add((node, KG.roundingConvention, KG.RoundHalfUp if population.convention == ROUND else KG.Truncation))
             for pair in population.support:
                 graph.add((node, PROV.wasDerivedFrom, pair.iri))
-                if pair.iri not in linked:
+                if pair.iri not in linked and not pair.anchored:
                     graph.add((pair.iri, KG.inferredDenominator, node))
                     linked.add(pair.iri)
         for pair in pairs:
-            if pair.iri not in linked:
+            if pair.iri not in linked and not pair.anchored:
                 graph.add((pair.iri, KG.inferredDenominator, nearest_population(pair, nodes)))
                 linked.add(pair.iri)
 

@@ -200,3 +200,26 @@ def test_infer_an_adverse_event_figure_is_not_given_a_counted_subgroup():
     found = clusters(pairs, stated={76}, counted=frozenset({89}))
     # Assert: the slip is left to the shapes against 76
     assert [(c.size, [p.n for p in c.support]) for c in found] == [(76, [30, 23, 10])]
+
+
+def test_infer_a_figure_whose_n_its_sentence_gives_is_evidence_but_keeps_its_n():
+    # Arrange: two figures took N = 52 from their sentence ('(N = 52) ... 17 (33%), and 31 (60%)'); a third
+    # figure states none
+    from kg.build import SENTENCE_POPULATION_RULE
+
+    sentence = extracted(52, rule=SENTENCE_POPULATION_RULE)
+    treated = extracted(61, rule=TREATED_POPULATION_RULE)
+    record = TrialAbstract(
+        id="s", enrolled=extracted(61),
+        counts=[CountFigure(what=extracted("cr"), n=extracted(17), pct=extracted(33, "33"), denominator=sentence),
+                CountFigure(what=extracted("pr"), n=extracted(31), pct=extracted(60, "60"), denominator=sentence),
+                CountFigure(what=extracted("sd"), n=extracted(9), pct=extracted(17, "17"), denominator=treated)])
+    base = abstract_iri("s")
+    # Act
+    graph = record_graph(record)
+    # Assert: the third figure's N is 52, which the two anchored figures support; they keep their own N
+    node = graph.value(URIRef(f"{base}/counts/2"), KG.inferredDenominator)
+    assert graph.value(node, KG.size).toPython() == 52
+    assert set(graph.objects(node, PROV.wasDerivedFrom)) == {URIRef(f"{base}/counts/{i}") for i in range(3)}
+    assert graph.value(URIRef(f"{base}/counts/0"), KG.inferredDenominator) is None
+    assert graph.value(URIRef(f"{base}/counts/1"), KG.inferredDenominator) is None
