@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -157,6 +158,7 @@ def main() -> None:
         "targets": {"per_core": 200, "ratio": 10},
     }
     print(json.dumps(result, indent=2))
+    shutil.rmtree(work, ignore_errors=True)  # the sample and the last output
 
 
 if __name__ == "__main__":
