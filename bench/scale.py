@@ -96,6 +96,29 @@ def result_key(result) -> tuple:
             tuple((s.field, s.start, s.end) for s in result.result.spans))
 
 
+def note(message: str) -> None:
+    """One progress line on stderr, so a long run shows where it is (stdout keeps only the JSON)."""
+    print(f"scale: {time.strftime('%H:%M:%S')} {message} (load average {os.getloadavg()[0]:.2f})",
+          file=sys.stderr, flush=True)
+
+
+def time_queries(reader) -> dict:
+    """Seconds, CPU seconds, rows and kind of every named competency query (results fully read)."""
+    from kg.query import named_queries, with_bindings
+
+    query_s = {}
+    for name, query in named_queries().items():
+        text = with_bindings(query.text, SELECTIVE.get(name, []))
+        started = time.perf_counter()
+        cpu = time.process_time()
+        rows = sum(1 for _ in reader.query(text))
+        query_s[name] = {"seconds": round(time.perf_counter() - started, 3),
+                         "cpu_s": round(time.process_time() - cpu, 3), "rows": rows,
+                         "kind": "selective" if name in SELECTIVE or name == "phase1-dcr-low-toxicity" else "aggregate"}
+        note(f"query {name}: {query_s[name]}")
+    return query_s
+
+
 def rekeyed(record_id: str, nquads: bytes, copy: int) -> tuple[str, bytes]:
     from kg.rdf import abstract_iri
 
@@ -114,9 +137,17 @@ def main() -> None:
     parser.add_argument("--store", default=None, help="Store directory (default: a temporary one, removed after)")
     parser.add_argument("--pyshacl-sample", type=int, default=100, help="Abstracts timed on the pySHACL path")
     parser.add_argument("--no-full-check", action="store_true", help="Skip timing the check run over the whole store")
+    parser.add_argument("--queries-only", action="store_true",
+                        help="Only time the named queries on an existing --store (no load, no check)")
     args = parser.parse_args()
+    if args.queries_only:
+        from kg.store import LocalStore
 
-    from kg.query import named_queries
+        print(json.dumps({"load_average_start": [round(x, 2) for x in os.getloadavg()],
+                          "queries": time_queries(LocalStore(args.store)),
+                          "load_average_end": [round(x, 2) for x in os.getloadavg()]}, indent=2))
+        return
+
     from kg.store import LocalStore, Loader
     from kg.storecheck import check_store
 
@@ -126,6 +157,7 @@ def main() -> None:
     base = base_abstracts(CORPUS / args.source)
     extract_s = time.perf_counter() - started
     rss["extract"] = round(peak_rss_mb(), 1)
+    note(f"extracted {len(base)} base abstracts in {extract_s:.1f} s")
     directory = args.store or tempfile.mkdtemp(prefix="kg-scale-")
     shutil.rmtree(directory, ignore_errors=True)
     store = LocalStore(directory, writable=True)
@@ -140,6 +172,8 @@ def main() -> None:
             loader.add([graph], data)
             quads_bytes += len(data)
             count += 1
+            if count % 10_000 == 0:
+                note(f"loaded {count} abstracts in {time.perf_counter() - started:.0f} s")
         copy += 1
     loader.flush()
     store.store.flush()
@@ -151,34 +185,30 @@ def main() -> None:
     disk = disk_mb(directory)
     del store
     rss["load"] = round(peak_rss_mb(), 1)
+    note(f"load {load_s:.1f} s (validation {loader.validate_s:.1f} s), optimize {optimize_s:.1f} s, "
+         f"disk {disk:.0f} MB, {quads} quads, peak RSS {rss['load']} MB")
 
     reader = LocalStore(directory)
     started = time.perf_counter()
     results = list(check_store(reader))
     check_s = time.perf_counter() - started
     rss["check_stored"] = round(peak_rss_mb(), 1)
+    note(f"kg check --store (reports) {check_s:.2f} s, {len(results)} results")
+    query_s = time_queries(reader)
+    rss["queries"] = round(peak_rss_mb(), 1)
     full_s, by_constraint = None, None
     if not args.no_full_check:
         started = time.perf_counter()
         full = list(check_store(reader, stored=False))
         full_s = time.perf_counter() - started
         rss["check_full"] = round(peak_rss_mb(), 1)
+        note(f"full set-level check {full_s:.1f} s, {len(full)} results")
         # Equal up to the order of GROUP_CONCAT's parts in a message, which SPARQL leaves to the engine.
         assert sorted(map(result_key, full)) == sorted(map(result_key, results)), "stored reports differ from the shapes"
         from check_profile import profile
 
         by_constraint = {row["constraint"]: row["seconds"] for row in sorted(profile(reader), key=lambda r: -r["seconds"])}
 
-    query_s = {}
-    for name, query in named_queries().items():
-        from kg.query import with_bindings
-
-        text = with_bindings(query.text, SELECTIVE.get(name, []))
-        started = time.perf_counter()
-        rows = sum(1 for _ in reader.query(text))
-        query_s[name] = {"seconds": round(time.perf_counter() - started, 3), "rows": rows,
-                         "kind": "selective" if name in SELECTIVE or name == "phase1-dcr-low-toxicity" else "aggregate"}
-    rss["queries"] = round(peak_rss_mb(), 1)
 
     pyshacl_s = pyshacl_s_per_abstract(CORPUS / args.source, args.pyshacl_sample)
     factor = 1_000_000 / count

@@ -131,12 +131,8 @@ def test_virtuoso_named_query_with_a_binding(loaded, capsys):
     assert all(r["sentence"] for r in values)
 
 
-# Known failures on Virtuoso 7.2.5 (Debian 12), found by these tests; what a direct query showed is in each reason.
-@pytest.mark.xfail(strict=True, reason="Virtuoso answers HTTP 500 'SR128: Numeric value out of range for <temporary "
-                   "space column>' when ORDER BY sorts rows holding a decimal computed from COALESCE(?statedCr, 0) of an "
-                   "OPTIONAL and compared in a FILTER; without ORDER BY, or with 0 for the COALESCE, it answers right "
-                   "(IF(BOUND(..)) and COALESCE(.., 0.0) fail alike)")
 def test_virtuoso_arithmetic_query(loaded, capsys):
+    # Virtuoso 7.2 once failed here (SR128) on a COALESCE over an OPTIONAL; the query states CR = 0 by a UNION.
     rows = query_rows(capsys, loaded, "--name", "dcr-disagrees")
     assert [(r["id"], r["dcr"], r["expected"]) for r in rows] == [("seed-mutated", "88.21", "86.21")]
 
@@ -149,6 +145,7 @@ def test_virtuoso_store_check_reads_the_reports_kg_load_stored(loaded, capsys):
     assert any(v["shape"] == "DcrMatchesCountsShape" for v in rows[0]["violations"])
 
 
+# A known failure on Virtuoso 7.2.5 (Debian 12), found by these tests; what a direct query showed is in its reason.
 @pytest.mark.xfail(strict=True, reason="the shapes' set-level queries fail on Virtuoso 7.2.5 (run when no current report "
                    "is stored); one cause found: Virtuoso divides an integer by an integer as an integer (SPARQL 1.1 says "
                    "decimal), so DcrMatchesCountsShape computes 100 * 25 / 29 = 86 and flags the unmutated seed too")
