@@ -893,3 +893,8 @@ def test_responders_count_their_category_and_a_study_conducted_in_n_enrols_n():
                          "16.7%, including 2 (6.7%) complete responders and 3 (10%) partial responders.")
     assert summary["enrolled"] == 32
     assert (summary["responses"]["CR"], summary["responses"]["PR"]) == (2, 3)
+
+
+def test_arms_offered_as_either_or():
+    arms = summary_of("Patients were randomly assigned to either group A (n=101) or group B (n=99).")["arms"]
+    assert [(arm["arm"], arm["n"]) for arm in arms] == [("group a", 101), ("group b", 99)]
