@@ -227,6 +227,17 @@ class AdverseEventFinder(RuleComponent):
         # 'grade 3/4' is one group by convention; only 'grade 3 and 4 ... respectively' splits.
         if not re.search(r"\band\b", text[grade_start:grade_end], re.IGNORECASE):
             return facts
+        terms = {next(((p.start, p.end) for p in f.parts if p.role == "term"), None) for f in facts}
+        if len(terms) == 1 and None not in terms:
+            # 'Grade 3 and 4 neutropenia and febrile neutropenia occurred in 8 (12%) and 5 (8%), respectively':
+            # when the events are listed as many as the figures, the figures pair with the events, and the
+            # grade stays one group.
+            term = terms.pop()
+            listed = self.coordinated_terms(text, start, [Part("term", *term)])
+            if len(listed) + 1 == len(facts):
+                events = [next(p for p in parts if p.role == "term") for parts in listed] + [Part("term", *term)]
+                return [Fact(f.kind, f.rule, tuple(events[i] if p.role == "term" else p for p in f.parts))
+                        for i, f in enumerate(ordered)]
         singles = [m.span(1) for m in self.single_grade.finditer(text, grade_start, grade_end)]
         if len(singles) < 2 or len(facts) % len(singles):
             return facts

@@ -898,3 +898,10 @@ def test_responders_count_their_category_and_a_study_conducted_in_n_enrols_n():
 def test_arms_offered_as_either_or():
     arms = summary_of("Patients were randomly assigned to either group A (n=101) or group B (n=99).")["arms"]
     assert [(arm["arm"], arm["n"]) for arm in arms] == [("group a", 101), ("group b", 99)]
+
+
+def test_respectively_pairs_listed_events_before_grades():
+    figures = summary_of("Grade 3 and 4 neutropenia and febrile neutropenia occurred in 8 (12%) patients and 5 (8%) "
+                         "patients, respectively.")["ae"]
+    assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("neutropenia", "3-4", 12),
+                                                                   ("febrile neutropenia", "3-4", 8)]
