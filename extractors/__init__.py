@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 import spacy
+from spacy import attrs
 from spacy.language import Language
 
 from extractors import _extensions  # noqa: F401  (registers the ._ attributes)
@@ -29,11 +30,14 @@ SPAN_KEYS = ("kg_drugs", "kg_trial", "kg_doses", "kg_dlt", "kg_adverse_events", 
 
 
 def new_pipeline() -> Language:
-    """spacy.blank("en"), its tokenizer taught to split numbers from '/', '=', '>=' (data file), and the kg_ components."""
+    """spacy.blank("en"), its tokenizer taught to split numbers from '/', '=', '>=' and its vocabulary computing only
+    the lexical attributes kept (data file), and the kg_ components."""
     nlp = spacy.blank("en")
     rules = data_json("extractors.lexical", "tokenizer.json")
     nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(list(nlp.Defaults.infixes) + rules["infixes"]).finditer
     nlp.tokenizer.prefix_search = spacy.util.compile_prefix_regex(list(nlp.Defaults.prefixes) + rules["prefixes"]).search
+    kept = {attrs.IDS[name] for name in rules["lexical_attributes"]["keep"]}
+    nlp.vocab.lex_attr_getters = {attr: getter for attr, getter in nlp.vocab.lex_attr_getters.items() if attr in kept}
     for name in PIPELINE:
         nlp.add_pipe(name)
     return nlp
