@@ -50,12 +50,17 @@ from kg.records import (
 TREATED_POPULATION_RULE = "denominator-treated-population"
 SENTENCE_POPULATION_RULE = "denominator-sentence-population"
 COLUMN_POPULATION_RULE = "denominator-column-population"
+ARM_POPULATION_RULE = "denominator-named-arm"
 # The separator of a comparison's columns ('7 [15%] of 48 vs 9 [18%] of 49'), and the brackets that hold one.
 VERSUS = re.compile(r"\b(?:vs|v|versus)\b\.?", re.IGNORECASE)
 
 # How near a figure's percentage must be to n over its sentence's population (kg/inference.json, with why).
 SENTENCE_TOLERANCE = json.loads(resources.files("kg").joinpath("inference.json").read_text(encoding="utf-8")
                                 )["limits"]["sentence_population_tolerance"]["value"]
+# How a figure's sentence names the arm it is of (kg/populations.json, with why).
+ARM_NAMING = json.loads(resources.files("kg").joinpath("populations.json").read_text(encoding="utf-8"))
+AFTER_FIGURE = re.compile(ARM_NAMING["after_figure"]["pattern"], re.IGNORECASE)
+LEADING_POPULATION = re.compile(ARM_NAMING["leading"]["pattern"], re.IGNORECASE)
 
 
 @dataclass
@@ -437,6 +442,89 @@ def with_column_populations(figures: list[AdverseEventFigure], text: str) -> lis
     return found
 
 
+def near_share(figure: AdverseEventFigure | CountFigure, size: int) -> bool:
+    """Whether a figure's count is a share of ``size`` near n / N (within a quarter plus SENTENCE_TOLERANCE
+    points): a slip of the text stays that near, a share of some other population is mostly far off."""
+    if not 0 < figure.n.value <= size:
+        return False
+    return abs(100 * figure.n.value / size - float(figure.pct.value)) <= float(figure.pct.value) / 4 + SENTENCE_TOLERANCE
+
+
+def label_occurrences(text: str, labels: dict[str, Extracted]) -> list[tuple[int, int, str]]:
+    """Where the text names each labelled arm or part, as whole words, a longer label winning over one it holds."""
+    found = []
+    for label in sorted(labels, key=len, reverse=True):
+        words = r"\s+".join(re.escape(word) for word in label.split())
+        for match in re.finditer(rf"(?<!\w){words}(?!\w)", text, re.IGNORECASE):
+            if not any(start < match.end() and match.start() < end for start, end, _ in found):
+                found.append((match.start(), match.end(), label))
+    return sorted(found)
+
+
+def with_arm_populations(figures: list[Any], arms: list[Arm], parts: list[PopulationPart], text: str) -> list[Any]:
+    """Each figure whose phrase states no N, with the size of the arm (or part) its sentence names for it:
+    right after it ('14 (39%) patients in the placebo group'), or as the population the sentence opens on
+    ('Among patients who received 1200 mg QD, 8 patients (9%) had ...', the only label of the sentence), the
+    size being stated elsewhere ('placebo (n = 36)'). The count must be a share of it near n / N, as for
+    ``sentence_population``, and another figure named for the same arm must fit the size and pin it down
+    (``kg.infer.Pair.precise``: '26 (72%)' fits 36 only, '8 (9%)' anything from 85 to 94): a randomised arm's
+    treated or analysed patients are often fewer ('Among treated patients (A 60, B 55) ... 41 (74.5%) in the
+    B group' of an arm of 57), and then none of its figures fits. A figure that misses the size but fits one
+    ``slack`` patients away keeps no N here either. The inferred denominator covers what is left; the shapes
+    judge the rest against the arm's N as against a stated one."""
+    from kg.infer import Pair, fits, scaled_percentage  # kg.infer reads this module's rule names
+
+    sizes: dict[str, set[int]] = {}
+    sources: dict[str, Extracted] = {}
+    for label, n in [(arm.arm, arm.n) for arm in arms] + [(part.part, part.n) for part in parts]:
+        if label is not None and n is not None:
+            sizes.setdefault(label.value, set()).add(n.value)
+            sources[label.value] = n
+    labels = {label: sources[label] for label, values in sizes.items() if len(values) == 1}
+    if not labels:
+        return figures
+    occurrences = label_occurrences(text, labels)
+    bounds = sentence_bounds(text)
+    placed = [(min(f.n.start, f.pct.start), max(f.n.end, f.pct.end))
+              if f.n is not None and f.pct is not None and f.n.field == f.pct.field == "text" else None for f in figures]
+    window, slack = ARM_NAMING["window"]["value"], ARM_NAMING["slack"]["value"]
+    named: list[str | None] = []
+    for figure, place in zip(figures, placed):
+        label = None
+        if place is not None and (figure.denominator is None or figure.denominator.rule == TREATED_POPULATION_RULE):
+            sentence = sentence_of(bounds, place[0])
+            in_sentence = [o for o in occurrences if sentence[0] <= o[0] < sentence[1]]
+            after = next((o for o in in_sentence if place[1] <= o[0] <= place[1] + window), None)
+            if after is not None and AFTER_FIGURE.match(text[place[1]:after[0]]):
+                label = after[2]
+            else:
+                first_figure = min(p[0] for p in placed if p is not None and sentence[0] <= p[0] < sentence[1])
+                leading = [o for o in in_sentence if o[0] < first_figure]
+                if len({o[2] for o in in_sentence}) == 1 and leading and LEADING_POPULATION.match(text[sentence[0]:leading[0][0]]) \
+                        and re.search(r"[,:]", text[leading[-1][1]:first_figure]):
+                    label = leading[0][2]
+        named.append(label)
+
+    def pair_of(figure: Any) -> Any:
+        scaled = scaled_percentage(figure.pct.text)
+        return Pair(None, figure.n.value, *scaled) if scaled is not None else None
+
+    found = []
+    for index, (figure, label) in enumerate(zip(figures, named)):
+        if label is not None:
+            size, pair = labels[label], pair_of(figure)
+            near_miss = pair is not None and not fits(pair, size.value) and any(
+                fits(pair, size.value + offset) for offset in range(-slack, slack + 1) if offset)
+            # another figure named for the arm fits its size and few others (``Pair.precise``): the size is that
+            # of the patients these figures count, not of a randomised arm whose treated patients are fewer
+            corroborated = any(other is not None and other.precise and fits(other, size.value) for other in
+                               (pair_of(f) for i, (f, l) in enumerate(zip(figures, named)) if l == label and i != index))
+            if corroborated and near_share(figure, size.value) and not near_miss:
+                figure = figure.model_copy(update={"denominator": size.model_copy(update={"rule": ARM_POPULATION_RULE})})
+        found.append(figure)
+    return found
+
+
 def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) -> TrialAbstract:
     facts = facts_of(text_doc, "text") + (facts_of(title_doc, "title") if title_doc is not None else [])
     by_kind: dict[str, list[FactView]] = {}
@@ -511,6 +599,9 @@ def build_record(record_id: str, text_doc: Doc, title_doc: Doc | None = None) ->
     sizes += [(n, False) for n in (enrolled, evaluable) if n is not None]
     ae = with_sentence_populations(with_column_populations(ae, doc_text(text_doc)), sizes, doc_text(text_doc))
     counts = with_sentence_populations(counts, sizes, doc_text(text_doc))
+    # one pass over both kinds: a count and an adverse event named for one arm corroborate its size together
+    both = with_arm_populations(ae + counts, arms, parts, doc_text(text_doc))
+    ae, counts = both[:len(ae)], both[len(ae):]
     responders = []
     for fact in kind("responder"):
         best_span = fact.span("best")

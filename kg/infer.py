@@ -33,7 +33,7 @@ from importlib import resources
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import PROV, XSD
 
-from kg.build import COLUMN_POPULATION_RULE, SENTENCE_POPULATION_RULE, TREATED_POPULATION_RULE
+from kg.build import ARM_POPULATION_RULE, COLUMN_POPULATION_RULE, SENTENCE_POPULATION_RULE, TREATED_POPULATION_RULE
 from kg.records import AdverseEventFigure, CountFigure, TrialAbstract
 from kg.vocab import KG
 from extractors.parsing import decimals
@@ -230,7 +230,7 @@ def stated_sizes(record: TrialAbstract) -> set[int]:
 
 def anchored(figure: AdverseEventFigure | CountFigure) -> bool:
     """Whether the figure's N is not its phrase's but one kg/build.py found in its sentence or comparison."""
-    return figure.denominator is not None and figure.denominator.rule in (SENTENCE_POPULATION_RULE, COLUMN_POPULATION_RULE)
+    return figure.denominator is not None and figure.denominator.rule in (SENTENCE_POPULATION_RULE, COLUMN_POPULATION_RULE, ARM_POPULATION_RULE)
 
 
 def ungrounded(figure: AdverseEventFigure | CountFigure) -> bool:

@@ -66,3 +66,41 @@ def test_build_a_column_is_counted_by_its_vs_not_by_its_figures():
     ae = ae_of(text)
     # Assert: 9 is the second column's, of 50
     assert [(f.n.value, f.denominator.value) for f in ae if f.term.value == "neutropenia"] == [(9, 50)]
+
+
+ARMS = ("In this randomised phase 2 trial, 110 patients were assigned to zanotinib (n = 72) or placebo (n = 38). "
+        "Serious adverse events occurred in 25 (35%) patients in the zanotinib group and 14 ({placebo}%) patients in "
+        "the placebo group. At the time of analysis, 47 (65%) patients in the zanotinib group and 27 (71%) of those "
+        "in the placebo group had progressive disease.")
+
+
+def arm_denominators(text: str) -> list[tuple[int, int | None]]:
+    from kg.build import ARM_POPULATION_RULE
+
+    record = extract_one(Abstract("t", text))
+    return [(f.n.value, f.denominator.value if f.denominator is not None and f.denominator.rule == ARM_POPULATION_RULE
+             else None) for f in [*record.ae, *record.counts]]
+
+
+def test_build_a_figure_named_for_an_arm_takes_the_arms_stated_size():
+    # 14 (37%) and 27 (71%) of the placebo group's 38 pin that size down for each other; 25 (35%) has 47 (65%),
+    # which fits 72 alone; 47 (65%) has only 25 (35%), which fits 71 as well, so it stays unanchored
+    assert arm_denominators(ARMS.format(placebo="37")) == [(25, 72), (14, 38), (47, None), (27, 38)]
+
+
+def test_build_a_slip_in_a_figure_named_for_an_arm_is_a_violation():
+    from kg.rdf import record_graph
+    from kg.shacl import validate
+
+    record = extract_one(Abstract("t", ARMS.format(placebo="41")))
+    conforms, results, _ = validate(record_graph(record))
+    assert not conforms
+    assert [r.message for r in results if r.severity == "Violation"] == [
+        "41% stated for 14 of 38, but 14/38 = 37% at the text's rounding"]
+
+
+def test_build_an_arm_whose_treated_patients_are_fewer_gives_its_figures_no_n():
+    # 41/57 is 71.9%, not 74.5%: the figures count the 55 treated, and no figure of the arm fits 57
+    text = ("Patients were randomly assigned to drug A (n = 60) or drug B (n = 57). Among treated patients (A 60, B 55), "
+            "there were 37 (61.7%) deaths in the drug A group and 41 (74.5%) in the drug B group.")
+    assert [d for _, d in arm_denominators(text)] == [None, None]
