@@ -141,7 +141,8 @@ class PopulationCounter(RuleComponent):
 
     def label_after(self, position: int) -> Part | None:
         """The words after a figure up to the clause's end ('Four (2.1%)' and three ... died), as its label."""
-        match = self.row_pattern("label-after").match(self.text, position)
+        match = self.row_pattern("label-after").match(self.text, position) \
+            or self.row_pattern("label-after-long").match(self.text, position)
         if match is None or self.row_pattern("no-label").fullmatch(match.group("what").strip()):
             return None
         return Part("what", match.start("what"), match.end("what"))

@@ -905,3 +905,11 @@ def test_respectively_pairs_listed_events_before_grades():
                          "patients, respectively.")["ae"]
     assert [(f["term"], f["grade"], f["pct"]) for f in figures] == [("neutropenia", "3-4", 12),
                                                                    ("febrile neutropenia", "3-4", 8)]
+
+
+def test_a_figure_whose_clause_runs_long_keeps_its_first_words_as_label():
+    # no clause end within 60 characters of the figure: the figure is still read, with its N
+    summary = summary_of("9/12 (75%) patients achieved a tumour-specific T cell response to their own driver mutation as "
+                         "measured by serial assays, with a median rise of ninefold.")
+    assert [(c["n"], c["pct"]) for c in summary["counts"]] == [(9, 75)]
+    assert summary["counts"][0]["what"].startswith("patients achieved a tumour-specific t cell response")
