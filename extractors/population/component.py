@@ -92,10 +92,15 @@ class PopulationCounter(RuleComponent):
             return []
         if row.id in BARE_ROWS and self.row_pattern("designation-before").search(self.text, max(0, n_start - 20), n_start):
             return []  # 'HPV 31 (79.1%, 95% CI ...)', 'FEC 75 (44.7%)': a name, not a count
+        if self.row_pattern("estimate-before").search(self.text, max(0, match.start() - 160), match.start()):
+            return []  # 'the actuarial incidence ... was 22.3% (4 of 18 patients)': an estimate, not n / N
         if self.row_pattern("n-of-a-figure").search(self.text, max(0, n_start - 30), n_start):
             return []  # '26 of 67 (39%)': 67 is the N of a figure another row reads, never a count
+        # a label inside the bracket ('19.3% (chemotherapy, 17/88; 95% CI ...)') when no words around it are one
+        inner = next((Part("what", part.start, part.end) for part in parts if part.role == "inner"), None)
+        parts = [part for part in parts if part.role != "inner"]
         if not any(part.role == "what" for part in parts):
-            label = self.label_before(match.start()) or self.label_after(match.end())
+            label = self.label_before(match.start()) or self.label_after(match.end()) or inner
             if label is None:
                 return []
             parts.append(label)

@@ -913,3 +913,16 @@ def test_a_figure_whose_clause_runs_long_keeps_its_first_words_as_label():
                          "measured by serial assays, with a median rise of ninefold.")
     assert [(c["n"], c["pct"]) for c in summary["counts"]] == [(9, 75)]
     assert summary["counts"][0]["what"].startswith("patients achieved a tumour-specific t cell response")
+
+
+def test_a_rate_with_its_n_of_n_patients_and_an_arm_inside_the_bracket_are_counts():
+    summary = summary_of("The overall pCR rate was 58% (29 of 50 patients). ORRs were 21.8% (drug A, 19/87; 95% CI, 13 to 31) "
+                         "and 18.2% (docetaxel, 16/88; 95% CI, 11 to 28).")
+    assert [(c["what"], c["n"], c["pct"]) for c in summary["counts"]] == [
+        ("the overall pcr rate", 29, 58), ("orrs", 19, 21.8), ("docetaxel", 16, 18.2)]
+
+
+def test_a_survival_curve_estimate_beside_its_n_of_n_is_no_count():
+    summary = summary_of("The actuarial incidence of grade 2 proctitis in the study arm was 24.1% (5 of 22 patients) "
+                         "compared to 33.3% (8 of 25 patients) in controls.")
+    assert summary["counts"] == []
