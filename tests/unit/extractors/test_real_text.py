@@ -926,3 +926,16 @@ def test_a_survival_curve_estimate_beside_its_n_of_n_is_no_count():
     summary = summary_of("The actuarial incidence of grade 2 proctitis in the study arm was 24.1% (5 of 22 patients) "
                          "compared to 33.3% (8 of 25 patients) in controls.")
     assert summary["counts"] == []
+
+
+def test_a_count_written_against_its_verb_by_a_hyphen():
+    counts = summary_of("Of 510 patients screened, 420 were randomly allocated-214 (51%) to the A group and 206 (49%) "
+                        "to the B group. Patients with COVID-19 (5%) were excluded.")["counts"]
+    assert [(c["n"], c["pct"]) for c in counts] == [(214, 51), (206, 49)]
+
+
+def test_arm_sizes_after_the_regimen_in_its_bracket():
+    arms = summary_of("Patients were randomly assigned (1:1) to zanotinib (600 mg orally twice daily, 3-week cycles; n = 91) "
+                      "or docetaxel (75 mg/m2 every 3 weeks; n = 90). At data cutoff (March 2, 2023; median follow-up "
+                      "8 months; N = 181), 40 had died.")["arms"]
+    assert [(arm["arm"], arm["n"]) for arm in arms] == [("zanotinib", 91), ("docetaxel", 90)]
