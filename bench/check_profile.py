@@ -23,12 +23,10 @@ sys.path.insert(0, str(ROOT))
 def profile(store, repeat: int = 1, plain: bool = False) -> list[dict]:
     """[{constraint, seconds, rows}] for every constraint, in the order the check runs them; ``plain``:
     each WHERE body as the shape states it, inside GRAPH ?kgGraph (the form before kg/setlevel.py)."""
-    from rdflib.namespace import RDFS
-
     from kg.shacl import local_name
-    from kg.storecheck import constraints
+    from kg.storecheck import constraints, has_subclasses
 
-    subclasses = bool(store.query(f"ASK {{ GRAPH ?g {{ ?s <{RDFS.subClassOf}> ?o }} }}"))
+    subclasses = has_subclasses(store)
     found = []
     for constraint in constraints(subclasses=subclasses, plain=plain):
         best, rows = float("inf"), 0

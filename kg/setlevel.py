@@ -309,19 +309,36 @@ def in_graph(tokens: list[Token]) -> str:
 
 def bgp_minus(body: list[Token]) -> str | None:
     """``FILTER NOT EXISTS { body }`` as a MINUS when the body is triple patterns, and FILTER NOT EXISTS of
-    triple patterns in turn; None otherwise."""
+    triple patterns in turn; None otherwise. A body of triple patterns only becomes scans; one holding a
+    negation of its own is matched as one group in ``?kgGraph``, its inner negation a MINUS inside it
+    (Virtuoso 7.2 cannot compile a MINUS nested in a MINUS of sub-selects: SP031)."""
+    inner = negated_bgp(body)
+    if inner is None:
+        return None
+    if all(kind == "triples" for kind, _ in elements(body)):
+        return "MINUS { " + " ".join(scan(*t) for _, part in elements(body) for t in triples(part)) + " }"
+    return f"MINUS {{ GRAPH {GRAPH_VAR} {{ {inner} }} }}"
+
+
+def negated_bgp(body: list[Token]) -> str | None:
+    """The triple patterns of ``body`` with each ``FILTER NOT EXISTS { triple patterns }`` in it written as
+    MINUS, or None when the body holds anything else or a negation shares no variable with the patterns
+    around it (where MINUS and NOT EXISTS differ: SPARQL 1.1, section 8.3)."""
+    items = elements(body)
+    own = {name for kind, element in items if kind == "triples" for name in variables(element)}
     parts = []
-    for kind, element in elements(body):
+    for kind, element in items:
         if kind == "triples":
-            parts.extend(scan(*triple) for triple in triples(element))
+            triples(element)  # raises Unsupported on a term this module cannot read
+            parts.append(text_of(element))
         elif kind == "FILTER" and [keyword(t) for t in element[1:3]] == ["NOT", "EXISTS"]:
-            inner = bgp_minus(element[4:-1])
-            if inner is None:
+            nested = negated_bgp(element[4:-1])
+            if nested is None or not set(variables(element[4:-1])) & own:
                 return None
-            parts.append(inner)
+            parts.append(f"MINUS {{ {nested} }}")
         else:
             return None
-    return "MINUS { " + " ".join(parts) + " }" if parts else None
+    return " ".join(parts) if parts else None
 
 
 def store_level(where: str, target: str) -> str:
