@@ -229,7 +229,8 @@ def stated_sizes(record: TrialAbstract) -> set[int]:
 
 
 def anchored(figure: AdverseEventFigure | CountFigure) -> bool:
-    """Whether the figure's N is not its phrase's but one kg/build.py found in its sentence or comparison."""
+    """Whether the figure's N is not its phrase's but one kg/build.py found in its sentence, its comparison's
+    column or the arm its sentence names for it."""
     return figure.denominator is not None and figure.denominator.rule in (SENTENCE_POPULATION_RULE, COLUMN_POPULATION_RULE, ARM_POPULATION_RULE)
 
 
