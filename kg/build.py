@@ -339,6 +339,19 @@ def arm_sizes(facts: list[FactView], enrolled: Extracted | None) -> list[Arm]:
     return arms
 
 
+def ungrounded(figure: AdverseEventFigure | CountFigure) -> bool:
+    """Whether the figure's phrase states no N (no denominator, or the treated population carried over)."""
+    return figure.denominator is None or figure.denominator.rule == TREATED_POPULATION_RULE
+
+
+def near_share(figure: AdverseEventFigure | CountFigure, size: int) -> bool:
+    """Whether a figure's count is a share of ``size`` near n / N (within a quarter plus SENTENCE_TOLERANCE
+    points): a slip of the text stays that near, a share of some other population is mostly far off."""
+    if not 0 < figure.n.value <= size:
+        return False
+    return abs(100 * figure.n.value / size - float(figure.pct.value)) <= float(figure.pct.value) / 4 + SENTENCE_TOLERANCE
+
+
 def sentence_population(figure: AdverseEventFigure | CountFigure, sizes: list[tuple[Extracted, bool]],
                         bounds: list[tuple[int, int]]) -> Extracted | None:
     """The population a figure without its own N refers to when its sentence sizes exactly one, before it:
@@ -359,10 +372,7 @@ def sentence_population(figure: AdverseEventFigure | CountFigure, sizes: list[tu
     if len(values) != 1 or not all(named for _, named in before):
         return None
     size = before[0][0]
-    if not 0 < figure.n.value <= size.value:
-        return None
-    share = 100 * figure.n.value / size.value
-    if abs(share - float(figure.pct.value)) > float(figure.pct.value) / 4 + SENTENCE_TOLERANCE:
+    if not near_share(figure, size.value):
         return None
     return size.model_copy(update={"rule": SENTENCE_POPULATION_RULE})
 
@@ -372,7 +382,7 @@ def with_sentence_populations(figures: list[Any], sizes: list[tuple[Extracted, b
     bounds = sentence_bounds(text)
     found = []
     for figure in figures:
-        if figure.denominator is None or figure.denominator.rule == TREATED_POPULATION_RULE:
+        if ungrounded(figure):
             size = sentence_population(figure, sizes, bounds)
             if size is not None:
                 figure = figure.model_copy(update={"denominator": size})
@@ -421,33 +431,22 @@ def with_column_populations(figures: list[AdverseEventFigure], text: str) -> lis
         bracket, column = place
         sentence = sentence_of(bounds, anchor.start)
         placed[index] = (sentence, bracket, column)
-        if figure.denominator is not None and figure.denominator.rule != TREATED_POPULATION_RULE:
+        if not ungrounded(figure):
             columns.setdefault(sentence, {}).setdefault(column, set()).add(figure.denominator.value)
             sources.setdefault(sentence, {}).setdefault(column, figure.denominator)
     found = []
     for index, figure in enumerate(figures):
-        if index in placed and (figure.denominator is None or figure.denominator.rule == TREATED_POPULATION_RULE) \
-                and figure.n is not None and figure.pct is not None:
+        if index in placed and ungrounded(figure) and figure.n is not None and figure.pct is not None:
             sentence, bracket, column = placed[index]
             given = columns.get(sentence, {})
             width = 1 + len(VERSUS.findall(text, bracket, text.find(")", bracket) + 1 or len(text)))
             sizes = given.get(column, set())
             if len(given) >= 2 and width >= 2 and len(sizes) == 1 and all(len(v) == 1 for v in given.values()):
                 size = sources[sentence][column]
-                share = 100 * figure.n.value / size.value if size.value else -1
-                if 0 < figure.n.value <= size.value and abs(share - float(figure.pct.value)) <= \
-                        float(figure.pct.value) / 4 + SENTENCE_TOLERANCE:
+                if near_share(figure, size.value):
                     figure = figure.model_copy(update={"denominator": size.model_copy(update={"rule": COLUMN_POPULATION_RULE})})
         found.append(figure)
     return found
-
-
-def near_share(figure: AdverseEventFigure | CountFigure, size: int) -> bool:
-    """Whether a figure's count is a share of ``size`` near n / N (within a quarter plus SENTENCE_TOLERANCE
-    points): a slip of the text stays that near, a share of some other population is mostly far off."""
-    if not 0 < figure.n.value <= size:
-        return False
-    return abs(100 * figure.n.value / size - float(figure.pct.value)) <= float(figure.pct.value) / 4 + SENTENCE_TOLERANCE
 
 
 def label_occurrences(text: str, labels: dict[str, Extracted]) -> list[tuple[int, int, str]]:
@@ -491,7 +490,7 @@ def with_arm_populations(figures: list[Any], arms: list[Arm], parts: list[Popula
     named: list[str | None] = []
     for figure, place in zip(figures, placed):
         label = None
-        if place is not None and (figure.denominator is None or figure.denominator.rule == TREATED_POPULATION_RULE):
+        if place is not None and ungrounded(figure):
             sentence = sentence_of(bounds, place[0])
             in_sentence = [o for o in occurrences if sentence[0] <= o[0] < sentence[1]]
             after = next((o for o in in_sentence if place[1] <= o[0] <= place[1] + window), None)
@@ -505,20 +504,18 @@ def with_arm_populations(figures: list[Any], arms: list[Arm], parts: list[Popula
                     label = leading[0][2]
         named.append(label)
 
-    def pair_of(figure: Any) -> Any:
-        scaled = scaled_percentage(figure.pct.text)
-        return Pair(None, figure.n.value, *scaled) if scaled is not None else None
-
+    pairs = [None if label is None or (scaled := scaled_percentage(figure.pct.text)) is None
+             else Pair(None, figure.n.value, *scaled) for figure, label in zip(figures, named)]
     found = []
-    for index, (figure, label) in enumerate(zip(figures, named)):
+    for index, (figure, label, pair) in enumerate(zip(figures, named, pairs)):
         if label is not None:
-            size, pair = labels[label], pair_of(figure)
+            size = labels[label]
             near_miss = pair is not None and not fits(pair, size.value) and any(
                 fits(pair, size.value + offset) for offset in range(-slack, slack + 1) if offset)
             # another figure named for the arm fits its size and few others (``Pair.precise``): the size is that
             # of the patients these figures count, not of a randomised arm whose treated patients are fewer
-            corroborated = any(other is not None and other.precise and fits(other, size.value) for other in
-                               (pair_of(f) for i, (f, l) in enumerate(zip(figures, named)) if l == label and i != index))
+            corroborated = any(other is not None and other.precise and fits(other, size.value)
+                               for i, (other, other_label) in enumerate(zip(pairs, named)) if other_label == label and i != index)
             if corroborated and near_share(figure, size.value) and not near_miss:
                 figure = figure.model_copy(update={"denominator": size.model_copy(update={"rule": ARM_POPULATION_RULE})})
         found.append(figure)

@@ -33,7 +33,7 @@ from importlib import resources
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import PROV, XSD
 
-from kg.build import ARM_POPULATION_RULE, COLUMN_POPULATION_RULE, SENTENCE_POPULATION_RULE, TREATED_POPULATION_RULE
+from kg.build import ARM_POPULATION_RULE, COLUMN_POPULATION_RULE, SENTENCE_POPULATION_RULE, ungrounded
 from kg.records import AdverseEventFigure, CountFigure, TrialAbstract
 from kg.vocab import KG
 from extractors.parsing import decimals
@@ -223,7 +223,7 @@ def stated_sizes(record: TrialAbstract) -> set[int]:
     if record.efficacy is not None:
         values.append(record.efficacy.evaluable)
     for figure in [*record.ae, *record.counts]:
-        if figure.denominator is not None and figure.denominator.rule != TREATED_POPULATION_RULE:
+        if not ungrounded(figure):
             values.append(figure.denominator)
     return {value.value for value in values if value is not None}
 
@@ -232,11 +232,6 @@ def anchored(figure: AdverseEventFigure | CountFigure) -> bool:
     """Whether the figure's N is not its phrase's but one kg/build.py found in its sentence, its comparison's
     column or the arm its sentence names for it."""
     return figure.denominator is not None and figure.denominator.rule in (SENTENCE_POPULATION_RULE, COLUMN_POPULATION_RULE, ARM_POPULATION_RULE)
-
-
-def ungrounded(figure: AdverseEventFigure | CountFigure) -> bool:
-    """Whether the figure's phrase states no N (no denominator, or the treated population carried over)."""
-    return figure.denominator is None or figure.denominator.rule == TREATED_POPULATION_RULE
 
 
 def pairs_of(record: TrialAbstract, base: URIRef) -> list[list[Pair]]:
